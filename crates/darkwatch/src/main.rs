@@ -1,0 +1,47 @@
+//! The darkwatch binary: command-line parsing and wiring of the pipeline's
+//! crates. Every subcommand lives in its own module.
+
+mod dump;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Detects and explains Internet outages of countries and networks from BGP
+/// routing data.
+#[derive(Parser, Debug)]
+#[command(name = "darkwatch", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the route entries of MRT archives, one per line, as `bgpdump -m` does (or as JSON).
+    Dump(dump::DumpArgs),
+}
+
+/// Exit code for a command line that could not be parsed (sysexits EX_USAGE).
+const EXIT_USAGE: u8 = 64;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Dump(args) => dump::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("darkwatch: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

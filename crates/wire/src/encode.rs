@@ -1,0 +1,1 @@
+//! Encoding (placeholder until written below).
