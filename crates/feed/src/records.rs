@@ -21,6 +21,26 @@ use crate::archive::{Compression, Decompressed, OpenError};
 /// rest of the file.
 pub const MAX_RECORD_LEN: u32 = 16 << 20;
 
+/// How far past a broken record the reader looks for the next record.
+pub const MAX_RESYNC: usize = 1 << 20;
+
+/// How many bytes short a declared length may be and still be repaired.
+const MAX_LENGTH_SHORTFALL: usize = 8;
+
+/// MRT types of RFC 6396, deprecated ones included.
+const KNOWN_TYPES: &[u16] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 32, 33, 48, 49];
+
+/// A header worth believing: a known type and subtype range, a sane length,
+/// and a timestamp within two days of the previous record's.
+fn plausible(header: &Header, reference: Option<u32>) -> bool {
+    const TWO_DAYS: u32 = 2 * 86_400;
+    KNOWN_TYPES.contains(&header.mrt_type)
+        && header.subtype < 64
+        && header.length <= MAX_RECORD_LEN
+        && (!header.is_extended() || header.length >= 4)
+        && reference.is_none_or(|t| header.timestamp.abs_diff(t) <= TWO_DAYS)
+}
+
 /// What was wrong with the input at some offset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DamageKind {
@@ -36,10 +56,22 @@ pub enum DamageKind {
         /// Body bytes present.
         have: usize,
     },
-    /// A header declares an impossible length.
+    /// A header is not plausible and no record can be found after it.
     BadLength {
         /// The declared length.
         declared: u32,
+    },
+    /// A record's declared length did not reach the next record; it was
+    /// read with the length that does.
+    Reframed {
+        /// Length used instead of the declared one.
+        used: u64,
+    },
+    /// Bytes that belong to no record (a header cut short, garbage between
+    /// records) were skipped up to the next record.
+    Unframed {
+        /// Bytes skipped.
+        skipped: u64,
     },
     /// The record body does not decode.
     Decode(WireError),
@@ -108,7 +140,15 @@ impl fmt::Display for Damage {
             ),
             DamageKind::BadLength { declared } => write!(
                 f,
-                "record length {declared} is impossible (over {MAX_RECORD_LEN}); the rest of the file cannot be framed"
+                "record header is implausible (length {declared}) and no record follows it; the rest of the file cannot be read"
+            ),
+            DamageKind::Reframed { used } => write!(
+                f,
+                "declared length does not end where the next record starts; read as {used} bytes"
+            ),
+            DamageKind::Unframed { skipped } => write!(
+                f,
+                "{skipped} bytes belong to no record (broken header or record boundary); skipped to the next record"
             ),
             DamageKind::Decode(e) => write!(f, "{e} (record skipped)"),
             DamageKind::Compression {
@@ -128,12 +168,16 @@ impl fmt::Display for Damage {
 impl std::error::Error for Damage {}
 
 /// A record and where it starts in the decompressed stream.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RecordAt<'a> {
     /// Offset of the record header.
     pub offset: u64,
     /// The record.
     pub raw: RawRecord<'a>,
+    /// Set when the record's framing was repaired: its declared length was
+    /// wrong ([`DamageKind::Reframed`]) or debris followed it
+    /// ([`DamageKind::Unframed`]).
+    pub framing: Option<DamageKind>,
 }
 
 /// Reads the MRT records of one archive in order.
@@ -150,6 +194,10 @@ pub struct MrtReader {
     /// A stream error to report once the bytes before it are used.
     stream_error: Option<io::Error>,
     finished: bool,
+    /// Timestamp of the last good record, to judge the next header.
+    last_timestamp: Option<u32>,
+    /// Garbage bytes to skip after the record being returned.
+    gap: usize,
 }
 
 impl MrtReader {
@@ -164,6 +212,8 @@ impl MrtReader {
             exhausted: false,
             stream_error: None,
             finished: false,
+            last_timestamp: None,
+            gap: 0,
         })
     }
 
@@ -234,6 +284,14 @@ impl MrtReader {
 
     /// The next record, a damage report, or `None` at the end. After a
     /// final damage ([`Damage::is_final`]) the next call returns `None`.
+    ///
+    /// Framing is checked before a record is returned: the header that
+    /// follows it must be plausible. When it is not, the record's declared
+    /// length is wrong (archives from 2000 hold lengths 4 bytes short, or
+    /// headers cut off mid-way), and the reader looks for the next place
+    /// where two plausible headers follow each other; the record is then
+    /// returned with the bytes up to there when that decodes cleanly, and
+    /// the repair is reported in [`RecordAt::framing`].
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<RecordAt<'_>, Damage>> {
         if self.finished {
@@ -248,45 +306,164 @@ impl MrtReader {
             return (have > 0)
                 .then(|| Err(self.damage(None, DamageKind::TruncatedHeader { have })));
         }
-        let mut head = [0u8; HEADER_LEN];
-        head.copy_from_slice(self.buf.get(self.pos..self.pos + HEADER_LEN)?);
-        let header = Header::parse(head);
-        if header.length > MAX_RECORD_LEN {
-            self.finished = true;
-            return Some(Err(self.damage(
-                Some(header),
-                DamageKind::BadLength {
-                    declared: header.length,
-                },
-            )));
+        let header = self.header_at(0)?;
+        if !plausible(&header, self.last_timestamp) {
+            return Some(Err(self.skip_to_next_header(Some(header))));
         }
-        let total = HEADER_LEN + header.length as usize;
-        let have = self.fill(total);
-        if have < total {
-            self.finished = true;
-            if let Some(d) = self.stream_damage() {
-                return Some(Err(d));
+        let declared = HEADER_LEN + header.length as usize;
+        let have = self.fill(declared + HEADER_LEN);
+        let next_ok = if have >= declared + HEADER_LEN {
+            let next = self.header_at(declared)?;
+            plausible(&next, Some(header.timestamp))
+        } else {
+            // At the end: the record must end exactly at the end.
+            have == declared
+        };
+        let mut size = declared;
+        let mut framing = None;
+        if !next_ok {
+            // Where the next record starts: a plausible header, or the end
+            // of the stream when the record's length is a little short.
+            let next = self.find_next_header(1).or_else(|| {
+                (have > declared && have - declared <= MAX_LENGTH_SHORTFALL).then_some(have)
+            });
+            match next {
+                Some(next) if next < HEADER_LEN => {
+                    return Some(Err(self.skip_to(next, Some(header))));
+                }
+                Some(found) => {
+                    // A longer record is believed only when the declared
+                    // one is broken and the longer one is whole; otherwise
+                    // the bytes in between are debris of another record.
+                    let longer_is_whole = found > declared
+                        && !self.decodes(header, declared)
+                        && self.decodes(header, found);
+                    if found < declared || longer_is_whole {
+                        framing = Some(DamageKind::Reframed {
+                            used: (found - HEADER_LEN) as u64,
+                        });
+                        size = found;
+                    } else if found > declared {
+                        framing = Some(DamageKind::Unframed {
+                            skipped: (found - declared) as u64,
+                        });
+                        self.gap = found - declared;
+                    }
+                }
+                None if have < declared => {
+                    self.finished = true;
+                    if let Some(d) = self.stream_damage() {
+                        return Some(Err(d));
+                    }
+                    return Some(Err(self.damage(
+                        Some(header),
+                        DamageKind::TruncatedRecord {
+                            declared: header.length,
+                            have: have - HEADER_LEN,
+                        },
+                    )));
+                }
+                None => {}
             }
-            return Some(Err(self.damage(
-                Some(header),
-                DamageKind::TruncatedRecord {
-                    declared: header.length,
-                    have: have - HEADER_LEN,
-                },
-            )));
         }
+        self.last_timestamp = Some(header.timestamp);
         let offset = self.offset();
         let start = self.pos;
-        self.pos += total;
-        let payload = self.buf.get(start + HEADER_LEN..start + total)?;
+        self.pos += size + std::mem::take(&mut self.gap);
+        let payload = self.buf.get(start + HEADER_LEN..start + size)?;
         match RawRecord::new(header, payload) {
-            Ok(raw) => Some(Ok(RecordAt { offset, raw })),
+            Ok(raw) => Some(Ok(RecordAt {
+                offset,
+                raw,
+                framing,
+            })),
             Err(e) => Some(Err(Damage {
                 path: self.path.clone(),
                 offset,
                 header: Some(header),
                 kind: DamageKind::Decode(e),
             })),
+        }
+    }
+
+    /// The header `at` bytes after the current position.
+    fn header_at(&self, at: usize) -> Option<Header> {
+        let at = self.pos + at;
+        let mut head = [0u8; HEADER_LEN];
+        head.copy_from_slice(self.buf.get(at..at + HEADER_LEN)?);
+        Some(Header::parse(head))
+    }
+
+    /// True when the record at `pos` decodes cleanly as `size` bytes.
+    fn decodes(&self, header: Header, size: usize) -> bool {
+        let Some(payload) = self.buf.get(self.pos + HEADER_LEN..self.pos + size) else {
+            return false;
+        };
+        let Ok(raw) = RawRecord::new(Header { length: (size - HEADER_LEN) as u32, ..header }, payload)
+        else {
+            return false;
+        };
+        raw.check().is_ok()
+    }
+
+    /// Distance from the current position to the first plausible header
+    /// at or after `from` that is followed by another plausible header (or
+    /// by the end of the stream).
+    fn find_next_header(&mut self, from: usize) -> Option<usize> {
+        let mut at = from;
+        loop {
+            if at > MAX_RESYNC {
+                return None;
+            }
+            if self.fill(at + HEADER_LEN) < at + HEADER_LEN {
+                return None;
+            }
+            let header = self.header_at(at)?;
+            if plausible(&header, self.last_timestamp) {
+                let end = at + HEADER_LEN + header.length as usize;
+                let have = self.fill(end + HEADER_LEN);
+                if have >= end && have <= end + MAX_LENGTH_SHORTFALL {
+                    return Some(at);
+                }
+                // The follower may sit a few bytes late when the candidate's
+                // own length is short, as in MRTd dumps of 2000.
+                for slack in 0..=MAX_LENGTH_SHORTFALL {
+                    if self.fill(end + slack + HEADER_LEN) < end + slack + HEADER_LEN {
+                        break;
+                    }
+                    let next = self.header_at(end + slack)?;
+                    if plausible(&next, Some(header.timestamp)) {
+                        return Some(at);
+                    }
+                }
+            }
+            at += 1;
+        }
+    }
+
+    /// Reports the `skipped` bytes at the current position as damaged and
+    /// moves past them.
+    fn skip_to(&mut self, skipped: usize, header: Option<Header>) -> Damage {
+        let damage = self.damage(
+            header,
+            DamageKind::Unframed {
+                skipped: skipped as u64,
+            },
+        );
+        self.pos += skipped;
+        damage
+    }
+
+    /// Skips an implausible header: to the next plausible one, or to the
+    /// end when there is none.
+    fn skip_to_next_header(&mut self, header: Option<Header>) -> Damage {
+        match self.find_next_header(1) {
+            Some(next) => self.skip_to(next, header),
+            None => {
+                self.finished = true;
+                let declared = header.map_or(0, |h| h.length);
+                self.damage(header, DamageKind::BadLength { declared })
+            }
         }
     }
 }

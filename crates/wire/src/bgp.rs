@@ -39,8 +39,14 @@ pub struct MessageHeader {
 impl MessageHeader {
     /// Reads and checks the marker, length and type.
     pub fn read(r: &mut Reader<'_>) -> Result<MessageHeader> {
+        MessageHeader::read_partial(r, 16)
+    }
+
+    /// Like [`MessageHeader::read`] when only the last `marker_len` bytes
+    /// of the marker are left to read.
+    pub fn read_partial(r: &mut Reader<'_>, marker_len: usize) -> Result<MessageHeader> {
         let at = r.offset();
-        let marker = r.take(16)?;
+        let marker = r.take(marker_len)?;
         if marker.iter().any(|&b| b != 0xff) {
             return Err(WireError::new(ErrorKind::BadMarker, at));
         }

@@ -175,18 +175,23 @@ where
             *peers = PeerTable::from_record(table)?;
             Ok(())
         }
-        Record::TableDump(td) => {
-            let attrs = td.attributes();
-            emit(&Entry {
-                peer_ip: Some(td.peer_ip),
-                peer_asn: td.peer_asn,
-                prefix: Some(td.prefix),
-                next_hop: rib_next_hop(&attrs),
-                attrs: Some(&attrs),
-                originated: Some(td.originated),
-                ..base
-            });
-            attr_result(&attrs)
+        Record::TableDump(table) => {
+            let mut first_error = None;
+            for td in table.entries() {
+                let td = td?;
+                let attrs = td.attributes();
+                emit(&Entry {
+                    peer_ip: Some(td.peer_ip),
+                    peer_asn: td.peer_asn,
+                    prefix: Some(td.prefix),
+                    next_hop: rib_next_hop(&attrs),
+                    attrs: Some(&attrs),
+                    originated: Some(td.originated),
+                    ..base
+                });
+                first_error = first_error.or(attrs.error);
+            }
+            first_error.map_or(Ok(()), Err)
         }
         Record::Rib(rib) => {
             let mut first_error = None;

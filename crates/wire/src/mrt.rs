@@ -163,11 +163,58 @@ impl<'a> RawRecord<'a> {
         let base = HEADER_LEN + if h.is_extended() { 4 } else { 0 };
         let r = Reader::with_base(self.body, base);
         match h.mrt_type {
-            mrt_type::TABLE_DUMP => TableDumpEntry::decode(r, h.subtype).map(Record::TableDump),
+            mrt_type::TABLE_DUMP => TableDump::decode(r, h.subtype).map(Record::TableDump),
             mrt_type::TABLE_DUMP_V2 => decode_table_dump_v2(r, h.subtype),
             mrt_type::BGP4MP | mrt_type::BGP4MP_ET => decode_bgp4mp(r, h.subtype),
             mrt_type::BGP => decode_legacy(r, h.subtype),
             _ => Ok(Record::Other),
+        }
+    }
+
+    /// Decodes the record and everything nested in it (entries,
+    /// attributes, NLRI) and returns the first problem: a full validity
+    /// check, used to decide where a damaged record really ends.
+    pub fn check(&self) -> Result<()> {
+        fn attributes(a: &Attributes<'_>) -> Result<()> {
+            if let Some(e) = a.error {
+                return Err(e);
+            }
+            if let Some(reach) = a.mp_reach {
+                reach.nlri().try_for_each(|n| n.map(drop))?;
+            }
+            if let Some(unreach) = a.mp_unreach {
+                unreach.nlri().try_for_each(|n| n.map(drop))?;
+            }
+            Ok(())
+        }
+        match self.decode()? {
+            Record::TableDump(t) => t
+                .entries()
+                .try_for_each(|e| attributes(&e?.attributes())),
+            Record::Rib(rib) => rib
+                .entries()
+                .try_for_each(|e| attributes(&e?.attributes())),
+            Record::PeerIndexTable(t) => t.peers().try_for_each(|p| p.map(drop)),
+            Record::Message(m) => {
+                if m.missing > 0 {
+                    return Err(WireError::new(
+                        ErrorKind::Truncated {
+                            needed: m.missing,
+                            available: 0,
+                        },
+                        HEADER_LEN + self.body.len(),
+                    ));
+                }
+                match m.message()? {
+                    Message::Update(u) => {
+                        u.withdrawn(m.add_path).try_for_each(|n| n.map(drop))?;
+                        attributes(&u.attributes(m.attr_context()))?;
+                        u.announced(m.add_path).try_for_each(|n| n.map(drop))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Record::StateChange(_) | Record::Other => Ok(()),
         }
     }
 }
@@ -175,8 +222,8 @@ impl<'a> RawRecord<'a> {
 /// A decoded MRT record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record<'a> {
-    /// TABLE_DUMP entry (one route of one peer).
-    TableDump(TableDumpEntry<'a>),
+    /// TABLE_DUMP record (routes of one or more peers).
+    TableDump(TableDump<'a>),
     /// TABLE_DUMP_V2 PEER_INDEX_TABLE.
     PeerIndexTable(PeerIndexTable<'a>),
     /// TABLE_DUMP_V2 RIB record for one prefix.
@@ -190,13 +237,23 @@ pub enum Record<'a> {
     Other,
 }
 
-/// TABLE_DUMP entry (RFC 6396 §4.2).
+/// TABLE_DUMP record (RFC 6396 §4.2): view and sequence, then the route
+/// entries. RFC 6396 has one entry per record; MRTd dumps of 1999-2000 put
+/// many entries after one view and sequence, so the entries are iterated.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableDumpEntry<'a> {
+pub struct TableDump<'a> {
     /// View number.
     pub view: u16,
     /// Sequence number.
     pub sequence: u16,
+    afi: Afi,
+    asn_width: AsnWidth,
+    entries: Reader<'a>,
+}
+
+/// One route of a TABLE_DUMP record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableDumpEntry<'a> {
     /// The prefix.
     pub prefix: Prefix,
     /// Status octet (unused, 1).
@@ -212,8 +269,8 @@ pub struct TableDumpEntry<'a> {
     attributes: Reader<'a>,
 }
 
-impl<'a> TableDumpEntry<'a> {
-    fn decode(mut r: Reader<'a>, subtype: u16) -> Result<TableDumpEntry<'a>> {
+impl<'a> TableDump<'a> {
+    fn decode(mut r: Reader<'a>, subtype: u16) -> Result<TableDump<'a>> {
         // Subtypes 3 and 4 (4-byte AS variants) are not in RFC 6396 but were
         // written by some collectors; AFI is subtype 1/3 IPv4, 2/4 IPv6.
         let (afi, asn_width) = match subtype {
@@ -228,8 +285,33 @@ impl<'a> TableDumpEntry<'a> {
                 }))
             }
         };
-        let view = r.u16()?;
-        let sequence = r.u16()?;
+        Ok(TableDump {
+            view: r.u16()?,
+            sequence: r.u16()?,
+            afi,
+            asn_width,
+            entries: r,
+        })
+    }
+
+    /// The route entries; an error ends the sequence.
+    pub fn entries(&self) -> impl Iterator<Item = Result<TableDumpEntry<'a>>> + 'a {
+        let mut r = self.entries;
+        let (afi, width) = (self.afi, self.asn_width);
+        let mut failed = false;
+        core::iter::from_fn(move || {
+            if failed || r.is_empty() {
+                return None;
+            }
+            let item = TableDumpEntry::decode(&mut r, afi, width);
+            failed = item.is_err();
+            Some(item)
+        })
+    }
+}
+
+impl<'a> TableDumpEntry<'a> {
+    fn decode(r: &mut Reader<'a>, afi: Afi, asn_width: AsnWidth) -> Result<TableDumpEntry<'a>> {
         let addr = r.take(afi.addr_len())?;
         let len = r.u8()?;
         let prefix = Prefix::new(afi, addr, len).ok_or_else(|| {
@@ -240,13 +322,11 @@ impl<'a> TableDumpEntry<'a> {
         })?;
         let status = r.u8()?;
         let originated = r.u32()?;
-        let peer_ip = read_addr(&mut r, afi)?;
+        let peer_ip = read_addr(r, afi)?;
         let peer_asn = r.asn(asn_width)?;
         let attr_len = usize::from(r.u16()?);
         let attributes = r.sub(attr_len)?;
         Ok(TableDumpEntry {
-            view,
-            sequence,
             prefix,
             status,
             originated,
@@ -611,11 +691,17 @@ fn decode_bgp4mp(mut r: Reader<'_>, subtype: u16) -> Result<Record<'_>> {
     let local_asn = r.asn(width)?;
     let ifindex = r.u16()?;
     let afi_code = r.u16()?;
-    let afi = Afi::from_code(afi_code)
-        .ok_or_else(|| WireError::new(ErrorKind::UnknownAfi(afi_code), r.offset() - 2))?;
-    let peer_ip = read_addr(&mut r, afi)?;
-    let local_ip = read_addr(&mut r, afi)?;
-    let (msg_type, missing, body) = read_bgp_message(&mut r)?;
+    // Zebra wrote OPEN messages without interface, family and addresses:
+    // what reads as interface and family is the start of the marker.
+    let (peer_ip, local_ip, marker_left) = if ifindex == 0xffff && afi_code == 0xffff {
+        let none = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+        (none, none, 12)
+    } else {
+        let afi = Afi::from_code(afi_code)
+            .ok_or_else(|| WireError::new(ErrorKind::UnknownAfi(afi_code), r.offset() - 2))?;
+        (read_addr(&mut r, afi)?, read_addr(&mut r, afi)?, 16)
+    };
+    let (msg_type, missing, body) = read_bgp_message(&mut r, marker_left)?;
     Ok(Record::Message(BgpRecord {
         peer_asn,
         local_asn,
@@ -633,8 +719,8 @@ fn decode_bgp4mp(mut r: Reader<'_>, subtype: u16) -> Result<Record<'_>> {
 
 /// Reads a BGP message header and returns the type, the bytes the header
 /// declares beyond the record, and the body present.
-fn read_bgp_message<'a>(r: &mut Reader<'a>) -> Result<(u8, u32, Reader<'a>)> {
-    let header = MessageHeader::read(r)?;
+fn read_bgp_message<'a>(r: &mut Reader<'a>, marker_len: usize) -> Result<(u8, u32, Reader<'a>)> {
+    let header = MessageHeader::read_partial(r, marker_len)?;
     let want = header.body_len();
     let have = r.remaining();
     let body = r.sub(want.min(have))?;

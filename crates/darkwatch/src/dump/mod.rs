@@ -8,12 +8,12 @@ mod filter;
 mod json;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use feed::{Damage, DamageKind, MrtReader};
+use feed::{Damage, DamageKind, MrtReader, RecordAt};
 use wire::entry::{visit, Entry, PeerTable};
 use wire::Prefix;
 
@@ -83,15 +83,18 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
             let record = match item {
                 Ok(record) => record,
                 Err(damage) => {
-                    totals.damaged += 1;
-                    if report(&damage, args)? {
-                        out.flush().ok();
-                        return Ok(ExitCode::from(EXIT_DAMAGED));
+                    if note(&mut totals, damage, args) {
+                        return finish_strict(&mut out, &mut line);
                     }
                     continue;
                 }
             };
             totals.records += 1;
+            if let Some(kind) = record.framing.clone() {
+                if note(&mut totals, record_damage(path, &record, kind), args) {
+                    return finish_strict(&mut out, &mut line);
+                }
+            }
             let visited = visit(&record.raw, &mut peers, |entry: &Entry<'_, '_>| {
                 if filter.accepts(entry) {
                     match args.format {
@@ -105,17 +108,9 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
                 write_out(&mut out, &mut line)?;
             }
             if let Some(error) = visited.error {
-                totals.damaged += 1;
-                let damage = Damage {
-                    path: path.clone(),
-                    offset: record.offset,
-                    header: Some(record.raw.header),
-                    kind: DamageKind::Decode(error),
-                };
-                if report(&damage, args)? {
-                    write_out(&mut out, &mut line)?;
-                    out.flush().ok();
-                    return Ok(ExitCode::from(EXIT_DAMAGED));
+                let damage = record_damage(path, &record, DamageKind::Decode(error));
+                if note(&mut totals, damage, args) {
+                    return finish_strict(&mut out, &mut line);
                 }
             }
         }
@@ -131,16 +126,33 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints one damage report; true when `--strict` says stop.
-fn report(damage: &Damage, args: &DumpArgs) -> anyhow::Result<bool> {
+fn record_damage(path: &Path, record: &RecordAt<'_>, kind: DamageKind) -> Damage {
+    Damage {
+        path: path.to_owned(),
+        offset: record.offset,
+        header: Some(record.raw.header),
+        kind,
+    }
+}
+
+/// Counts and prints one damage report; true when `--strict` says stop.
+fn note(totals: &mut Totals, damage: Damage, args: &DumpArgs) -> bool {
+    totals.damaged += 1;
     if args.strict {
         eprintln!("darkwatch dump: error: {damage} (stopping: --strict)");
-        return Ok(true);
+        return true;
     }
     if !args.quiet {
         eprintln!("darkwatch dump: warning: {damage}");
     }
-    Ok(false)
+    false
+}
+
+/// Flushes what was printed before the damage that stopped a strict run.
+fn finish_strict(out: &mut impl Write, line: &mut Vec<u8>) -> anyhow::Result<ExitCode> {
+    write_out(out, line)?;
+    out.flush().context("writing output")?;
+    Ok(ExitCode::from(EXIT_DAMAGED))
 }
 
 fn write_out(out: &mut impl Write, line: &mut Vec<u8>) -> anyhow::Result<()> {
