@@ -75,7 +75,10 @@ fn bview_matches_bgpdumps_own_expected_output() {
     let ours = dump(&mrt("ripe-bgpdump/bview.20020722.2337.gz"), &[]);
     assert!(ours.status.success());
     assert_eq!(lines(&ours.stdout).len(), 115_521);
-    assert!(ours.stdout == want, "differs from bgpdump's expected output");
+    assert!(
+        ours.stdout == want,
+        "differs from bgpdump's expected output"
+    );
 }
 
 /// Two bgpdump 1.6 bugs in lines of the deprecated BGP type (5):
@@ -120,7 +123,10 @@ fn legacy_bgp_records_meet_two_bgpdump_bugs() {
             }
         }
     }
-    assert!(withdrawals > 2000 && communities > 0, "{withdrawals} {communities}");
+    assert!(
+        withdrawals > 2000 && communities > 0,
+        "{withdrawals} {communities}"
+    );
     // One withdrawal checked against the bytes of the archive.
     let ours = dump(
         &mrt("bgpkit-parser/rrc00_1999.09_updates.19990903.1041.gz"),
@@ -178,5 +184,7 @@ fn table_dump_lengths_four_bytes_short_stop_bgpdump_after_one_entry() {
         "{stderr}"
     );
     // Every route is a well-formed TABLE_DUMP line of a known peer.
-    assert!(a.iter().all(|l| l.starts_with("TABLE_DUMP|94755") && l.ends_with('|')));
+    assert!(a
+        .iter()
+        .all(|l| l.starts_with("TABLE_DUMP|94755") && l.ends_with('|')));
 }

@@ -54,7 +54,12 @@ fn json_lines_carry_the_same_routes_as_bgpdump_lines() {
 fn prefix_filter_finds_north_koreas_four_routes_behind_as4837() {
     let out = dump(
         &mrt(JINX_RIB),
-        &["--prefix", "175.45.176.0/22", "--prefix-match", "more-specific"],
+        &[
+            "--prefix",
+            "175.45.176.0/22",
+            "--prefix-match",
+            "more-specific",
+        ],
     );
     assert!(out.status.success());
     let got = lines(&out.stdout);
@@ -157,7 +162,12 @@ fn truncated_archive_keeps_what_came_before_and_says_where() {
     let out = dump(&cut, &[]);
     assert!(out.status.success());
     let (w, c) = (lines(&whole.stdout), lines(&out.stdout));
-    assert!(c.len() > w.len() / 4 && c.len() < w.len(), "{} of {}", c.len(), w.len());
+    assert!(
+        c.len() > w.len() / 4 && c.len() < w.len(),
+        "{} of {}",
+        c.len(),
+        w.len()
+    );
     assert_eq!(&w[..c.len()], &c[..]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cut.gz"), "{stderr}");
@@ -173,7 +183,10 @@ fn bad_paths_and_empty_files_give_clear_errors() {
     let missing = dump(&dir.path().join("nope.mrt"), &[]);
     assert_eq!(missing.status.code(), Some(1));
     let e = String::from_utf8_lossy(&missing.stderr);
-    assert!(e.contains("nope.mrt") && e.contains("check the path"), "{e}");
+    assert!(
+        e.contains("nope.mrt") && e.contains("check the path"),
+        "{e}"
+    );
 
     let as_dir = dump(dir.path(), &[]);
     assert_eq!(as_dir.status.code(), Some(1));

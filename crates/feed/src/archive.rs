@@ -139,7 +139,9 @@ impl Decompressed {
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(source)),
             Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(source)),
             Compression::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(source)),
-            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(source).map_err(err)?),
+            Compression::Zstd => {
+                Box::new(zstd::stream::read::Decoder::with_buffer(source).map_err(err)?)
+            }
         };
         let (tx, rx) = sync_channel(IN_FLIGHT);
         thread::Builder::new()

@@ -28,7 +28,9 @@ pub const MAX_RESYNC: usize = 1 << 20;
 const MAX_LENGTH_SHORTFALL: usize = 8;
 
 /// MRT types of RFC 6396, deprecated ones included.
-const KNOWN_TYPES: &[u16] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 32, 33, 48, 49];
+const KNOWN_TYPES: &[u16] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 32, 33, 48, 49,
+];
 
 /// A header worth believing: a known type and subtype range, a sane length,
 /// and a timestamp within two days of the previous record's.
@@ -399,8 +401,13 @@ impl MrtReader {
         let Some(payload) = self.buf.get(self.pos + HEADER_LEN..self.pos + size) else {
             return false;
         };
-        let Ok(raw) = RawRecord::new(Header { length: (size - HEADER_LEN) as u32, ..header }, payload)
-        else {
+        let Ok(raw) = RawRecord::new(
+            Header {
+                length: (size - HEADER_LEN) as u32,
+                ..header
+            },
+            payload,
+        ) else {
             return false;
         };
         raw.check().is_ok()

@@ -32,8 +32,11 @@ fn plain_updates() -> Vec<u8> {
     out
 }
 
-/// Records as (offset, type, subtype, body) and the damage kinds met.
-fn read_all(path: &Path) -> (Vec<(u64, u16, u16, Vec<u8>)>, Vec<DamageKind>) {
+/// A record as read: offset, type, subtype, body.
+type Read4 = (u64, u16, u16, Vec<u8>);
+
+/// Records and the damage kinds met.
+fn read_all(path: &Path) -> (Vec<Read4>, Vec<DamageKind>) {
     let mut reader = MrtReader::open(path).unwrap();
     let (mut records, mut damage) = (Vec::new(), Vec::new());
     while let Some(item) = reader.next() {
@@ -124,9 +127,16 @@ fn truncated_streams_keep_the_records_before_the_break() {
             "{format}: {:?}",
             damage[0]
         );
-        assert!(got.len() > want.len() / 4, "{format}: only {} records", got.len());
+        assert!(
+            got.len() > want.len() / 4,
+            "{format}: only {} records",
+            got.len()
+        );
         assert!(got.len() < want.len());
-        assert!(got[..] == want[..got.len()], "{format}: records before the break differ");
+        assert!(
+            got[..] == want[..got.len()],
+            "{format}: records before the break differ"
+        );
     }
 }
 
@@ -161,7 +171,12 @@ fn corrupted_bytes_never_stop_the_reader() {
         let path = write(dir.path(), "noisy", &bytes);
         let (got, _damage) = read_all(&path);
         // Most records survive a few damaged runs.
-        assert!(got.len() > want.len() / 2, "seed {seed}: {} of {}", got.len(), want.len());
+        assert!(
+            got.len() > want.len() / 2,
+            "seed {seed}: {} of {}",
+            got.len(),
+            want.len()
+        );
         // Whatever was read decodes or fails cleanly, never panics.
         for (_, t, s, body) in &got {
             let header = wire::mrt::Header {
@@ -176,8 +191,15 @@ fn corrupted_bytes_never_stop_the_reader() {
         }
     }
     for seed in 1..20u64 {
-        let path = write(dir.path(), "noise", &noise(seed, 5000 + seed as usize * 100));
+        let path = write(
+            dir.path(),
+            "noise",
+            &noise(seed, 5000 + seed as usize * 100),
+        );
         let (_, damage) = read_all(&path);
-        assert!(!damage.is_empty(), "seed {seed}: noise read without complaint");
+        assert!(
+            !damage.is_empty(),
+            "seed {seed}: noise read without complaint"
+        );
     }
 }

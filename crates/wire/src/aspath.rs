@@ -189,8 +189,7 @@ impl<'a> AsPath<'a> {
 
     /// True when any segment holds `AS_TRANS`.
     pub fn has_as_trans(&self) -> bool {
-        self.segments()
-            .any(|s| s.asns().any(|asn| asn == AS_TRANS))
+        self.segments().any(|s| s.asns().any(|asn| asn == AS_TRANS))
     }
 
     /// True when any segment is a confederation segment.
@@ -334,19 +333,18 @@ impl<'a> Iterator for MergedSegments<'a> {
         if self.tail.is_none() {
             return self.head.next();
         }
-        while self.budget > 0 {
-            let Some(seg) = self.head.next() else {
-                self.budget = 0;
-                break;
-            };
-            let hops = seg.hops();
-            if seg.kind == SegmentKind::Sequence && hops > self.budget {
-                let cut = seg.first(self.budget);
-                self.budget = 0;
-                return Some(cut);
+        if self.budget > 0 {
+            if let Some(seg) = self.head.next() {
+                let hops = seg.hops();
+                if seg.kind == SegmentKind::Sequence && hops > self.budget {
+                    let cut = seg.first(self.budget);
+                    self.budget = 0;
+                    return Some(cut);
+                }
+                self.budget -= hops;
+                return Some(seg);
             }
-            self.budget -= hops;
-            return Some(seg);
+            self.budget = 0;
         }
         self.tail.as_mut()?.next()
     }

@@ -699,7 +699,7 @@ impl<'a> Attributes<'a> {
 }
 
 fn multiple_of(value: &[u8], n: usize) -> Option<()> {
-    (value.len() % n == 0).then_some(())
+    value.len().is_multiple_of(n).then_some(())
 }
 
 /// True for attribute types [`Attributes`] decodes into fields.

@@ -177,9 +177,9 @@ impl<'a> Open<'a> {
             .filter_map(Result::ok)
             .filter(|c| c.code == capability::ADD_PATH)
             .flat_map(|c| {
-                c.value.chunks_exact(4).map(|t| {
-                    let [a, b, s, d] = [t[0], t[1], t[2], t[3]];
-                    (u16::from_be_bytes([a, b]), s, d)
+                c.value.chunks_exact(4).filter_map(|t| {
+                    let [a, b, safi, dir] = <[u8; 4]>::try_from(t).ok()?;
+                    Some((u16::from_be_bytes([a, b]), safi, dir))
                 })
             })
     }

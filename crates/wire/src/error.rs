@@ -101,9 +101,15 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             ErrorKind::Truncated { needed, available } => {
-                write!(f, "data ends early: field needs {needed} bytes, {available} left")
+                write!(
+                    f,
+                    "data ends early: field needs {needed} bytes, {available} left"
+                )
             }
-            ErrorKind::LengthOverflow { declared, available } => write!(
+            ErrorKind::LengthOverflow {
+                declared,
+                available,
+            } => write!(
                 f,
                 "declared length {declared} exceeds the {available} bytes available"
             ),
@@ -120,12 +126,17 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::DuplicateAttribute(t) => write!(f, "attribute {t} appears twice"),
             ErrorKind::UnknownPeerIndex(i) => {
-                write!(f, "RIB entry names peer index {i}, absent from the peer index table")
+                write!(
+                    f,
+                    "RIB entry names peer index {i}, absent from the peer index table"
+                )
             }
             ErrorKind::MissingPeerIndexTable => {
                 f.write_str("RIB record before any PEER_INDEX_TABLE record")
             }
-            ErrorKind::BadNextHopLength(len) => write!(f, "MP_REACH next hop length {len} is invalid"),
+            ErrorKind::BadNextHopLength(len) => {
+                write!(f, "MP_REACH next hop length {len} is invalid")
+            }
             ErrorKind::UnknownMessageType(t) => write!(f, "unknown BGP message type {t}"),
             ErrorKind::TrailingBytes(n) => write!(f, "{n} unexpected bytes after the structure"),
             ErrorKind::Unsupported { mrt_type, subtype } => {

@@ -188,12 +188,8 @@ impl<'a> RawRecord<'a> {
             Ok(())
         }
         match self.decode()? {
-            Record::TableDump(t) => t
-                .entries()
-                .try_for_each(|e| attributes(&e?.attributes())),
-            Record::Rib(rib) => rib
-                .entries()
-                .try_for_each(|e| attributes(&e?.attributes())),
+            Record::TableDump(t) => t.entries().try_for_each(|e| attributes(&e?.attributes())),
+            Record::Rib(rib) => rib.entries().try_for_each(|e| attributes(&e?.attributes())),
             Record::PeerIndexTable(t) => t.peers().try_for_each(|p| p.map(drop)),
             Record::Message(m) => {
                 if m.missing > 0 {

@@ -71,8 +71,7 @@ impl Prefix {
         }
         let mut addr = [0u8; 16];
         let n = addr_bytes.len().min(afi.addr_len());
-        addr.get_mut(..n)?
-            .copy_from_slice(addr_bytes.get(..n)?);
+        addr.get_mut(..n)?.copy_from_slice(addr_bytes.get(..n)?);
         Some(Prefix { afi, len, addr })
     }
 
@@ -92,8 +91,10 @@ impl Prefix {
         self.afi
     }
 
-    /// Prefix length in bits.
+    /// Prefix length in bits. (A prefix is never "empty": a zero length is
+    /// the default route, see [`Prefix::is_default`].)
     #[inline]
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u8 {
         self.len
     }

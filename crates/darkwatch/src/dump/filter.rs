@@ -31,7 +31,12 @@ pub struct Filter {
 
 impl Filter {
     /// A filter from the command-line values; empty lists match everything.
-    pub fn new(peers: &[IpAddr], prefixes: &[Prefix], prefix_match: PrefixMatch, asns: &[u32]) -> Filter {
+    pub fn new(
+        peers: &[IpAddr],
+        prefixes: &[Prefix],
+        prefix_match: PrefixMatch,
+        asns: &[u32],
+    ) -> Filter {
         Filter {
             peers: peers.to_vec(),
             prefixes: prefixes.iter().map(Prefix::masked).collect(),

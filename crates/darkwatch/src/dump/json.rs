@@ -112,7 +112,11 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
     }
     key(out, "atomic_aggregate");
     match attrs {
-        Some(a) => out.extend_from_slice(if a.atomic_aggregate { b"true" } else { b"false" }),
+        Some(a) => out.extend_from_slice(if a.atomic_aggregate {
+            b"true"
+        } else {
+            b"false"
+        }),
         None => null(out),
     }
     key(out, "aggregator");

@@ -45,7 +45,11 @@ pub fn all_archives() -> Vec<PathBuf> {
         }
     }
     out.sort();
-    assert!(out.len() >= 20, "expected the shared archives, found {}", out.len());
+    assert!(
+        out.len() >= 20,
+        "expected the shared archives, found {}",
+        out.len()
+    );
     out
 }
 
@@ -79,5 +83,8 @@ pub fn bgpdump(path: &Path) -> Vec<u8> {
 
 /// Lines of a byte buffer.
 pub fn lines(bytes: &[u8]) -> Vec<&str> {
-    std::str::from_utf8(bytes).expect("utf-8 output").lines().collect()
+    std::str::from_utf8(bytes)
+        .expect("utf-8 output")
+        .lines()
+        .collect()
 }
