@@ -107,6 +107,10 @@ pub struct Entry<'r, 'a> {
 pub struct Visit {
     /// Entries delivered.
     pub entries: u32,
+    /// Routes of address families kept opaque (MP_REACH/MP_UNREACH or
+    /// RIB_GENERIC of other than IPv4/IPv6 unicast and multicast): counted,
+    /// not delivered.
+    pub opaque: u32,
     /// The first problem, if any.
     pub error: Option<WireError>,
 }
@@ -120,6 +124,7 @@ where
 {
     let mut visit = Visit {
         entries: 0,
+        opaque: 0,
         error: None,
     };
     let mut emit = |e: &Entry<'_, '_>| {
@@ -127,7 +132,7 @@ where
         f(e);
     };
     let result = match raw.decode() {
-        Ok(record) => visit_record(raw, &record, peers, &mut emit),
+        Ok(record) => visit_record(raw, &record, peers, &mut visit.opaque, &mut emit),
         Err(e) => Err(e),
     };
     if let Err(e) = result {
@@ -150,6 +155,7 @@ fn visit_record<F>(
     raw: &RawRecord<'_>,
     record: &Record<'_>,
     peers: &mut PeerTable,
+    opaque: &mut u32,
     emit: &mut F,
 ) -> Result<()>
 where
@@ -211,7 +217,9 @@ where
                 if let (None, Some(e)) = (first_error, attrs.error) {
                     first_error = Some(e);
                 }
-                if let RibFamily::Plain { .. } = rib.family {
+                if let RibFamily::Other { .. } = rib.family {
+                    *opaque += 1;
+                } else {
                     emit(&Entry {
                         peer_ip: Some(peer.addr),
                         peer_asn: peer.asn,
@@ -260,6 +268,9 @@ where
             for nlri in update.withdrawn(msg.add_path) {
                 emit(&withdraw(nlri?));
             }
+            let is_opaque = |family: Option<_>| u32::from(family.is_none());
+            *opaque += attrs.mp_unreach.map_or(0, |u| is_opaque(u.family()));
+            *opaque += attrs.mp_reach.map_or(0, |r| is_opaque(r.family()));
             if let Some(unreach) = attrs.mp_unreach {
                 for nlri in unreach.nlri() {
                     emit(&withdraw(nlri?));

@@ -66,6 +66,7 @@ pub struct DumpArgs {
 struct Totals {
     records: u64,
     entries: u64,
+    opaque: u64,
     damaged: u64,
 }
 
@@ -104,6 +105,7 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
                 }
             });
             totals.entries += u64::from(visited.entries);
+            totals.opaque += u64::from(visited.opaque);
             if line.len() >= 1 << 15 {
                 write_out(&mut out, &mut line)?;
             }
@@ -117,6 +119,12 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
     }
     write_out(&mut out, &mut line)?;
     out.flush().context("writing output")?;
+    if totals.opaque > 0 {
+        eprintln!(
+            "darkwatch dump: {} routes of other address families (not IPv4/IPv6 unicast or multicast) were kept opaque and not printed",
+            totals.opaque
+        );
+    }
     if totals.damaged > 0 {
         eprintln!(
             "darkwatch dump: {} records, {} entries, {} damaged records reported above",
