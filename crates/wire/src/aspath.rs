@@ -354,28 +354,25 @@ impl<'a> Iterator for MergedSegments<'a> {
 mod tests {
     use super::*;
 
-    fn path2(segs: &[(u8, &[u16])]) -> Vec<u8> {
+    /// Encodes segments of AS numbers `width` bytes wide.
+    fn encode(width: usize, segs: &[(u8, &[u32])]) -> Vec<u8> {
         let mut v = Vec::new();
         for (t, asns) in segs {
             v.push(*t);
             v.push(asns.len() as u8);
             for a in *asns {
-                v.extend_from_slice(&a.to_be_bytes());
+                v.extend_from_slice(&a.to_be_bytes()[4 - width..]);
             }
         }
         v
     }
 
+    fn path2(segs: &[(u8, &[u32])]) -> Vec<u8> {
+        encode(2, segs)
+    }
+
     fn path4(segs: &[(u8, &[u32])]) -> Vec<u8> {
-        let mut v = Vec::new();
-        for (t, asns) in segs {
-            v.push(*t);
-            v.push(asns.len() as u8);
-            for a in *asns {
-                v.extend_from_slice(&a.to_be_bytes());
-            }
-        }
-        v
+        encode(4, segs)
     }
 
     fn flat(p: &MergedPath<'_>) -> Vec<u32> {

@@ -314,14 +314,7 @@ impl<'a> MpReach<'a> {
 
     /// The announced prefixes; empty for families kept opaque.
     pub fn nlri(&self) -> NlriIter<'a> {
-        match self.family() {
-            Some(afi) => NlriIter::new(
-                Reader::with_base(self.nlri, self.nlri_offset),
-                afi,
-                self.add_path,
-            ),
-            None => NlriIter::empty(Afi::Ipv4),
-        }
+        plain_nlri(self.family(), self.nlri, self.nlri_offset, self.add_path)
     }
 
     /// The NLRI bytes as found (for families kept opaque).
@@ -361,6 +354,14 @@ fn next_hop_addresses(nh: &[u8]) -> (Option<IpAddr>, Option<IpAddr>) {
     }
 }
 
+/// The prefixes of an MP attribute's NLRI, or none for an opaque family.
+fn plain_nlri(family: Option<Afi>, nlri: &[u8], offset: usize, add_path: bool) -> NlriIter<'_> {
+    match family {
+        Some(afi) => NlriIter::new(Reader::with_base(nlri, offset), afi, add_path),
+        None => NlriIter::empty(Afi::Ipv4),
+    }
+}
+
 fn plain_family(afi: u16, safi: u8) -> Option<Afi> {
     match safi {
         1 | 2 => Afi::from_code(afi),
@@ -388,14 +389,7 @@ impl<'a> MpUnreach<'a> {
 
     /// The withdrawn prefixes; empty for families kept opaque.
     pub fn nlri(&self) -> NlriIter<'a> {
-        match self.family() {
-            Some(afi) => NlriIter::new(
-                Reader::with_base(self.nlri, self.nlri_offset),
-                afi,
-                self.add_path,
-            ),
-            None => NlriIter::empty(Afi::Ipv4),
-        }
+        plain_nlri(self.family(), self.nlri, self.nlri_offset, self.add_path)
     }
 
     /// The NLRI bytes as found.

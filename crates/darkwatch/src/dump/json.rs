@@ -76,38 +76,18 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
     opt_u32(out, attrs.and_then(|a| a.med));
     key(out, "communities");
     match attrs.and_then(|a| a.communities) {
-        Some(cs) => {
-            out.push(b'[');
-            for (i, c) in cs.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
-                write_community(out, c);
-                out.push(b'"');
-            }
-            out.push(b']');
-        }
+        Some(cs) => write_string_list(out, cs.iter(), |out, c| write_community(out, c)),
         None => null(out),
     }
     key(out, "large_communities");
     match attrs.and_then(|a| a.large_communities) {
-        Some(cs) => {
-            out.push(b'[');
-            for (i, (g, l1, l2)) in cs.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
-                write_u32(out, g);
-                out.push(b':');
-                write_u32(out, l1);
-                out.push(b':');
-                write_u32(out, l2);
-                out.push(b'"');
-            }
-            out.push(b']');
-        }
+        Some(cs) => write_string_list(out, cs.iter(), |out, (g, l1, l2)| {
+            write_u32(out, g);
+            out.push(b':');
+            write_u32(out, l1);
+            out.push(b':');
+            write_u32(out, l2);
+        }),
         None => null(out),
     }
     key(out, "atomic_aggregate");
@@ -141,6 +121,25 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
     key(out, "originated");
     opt_u32(out, entry.originated);
     out.extend_from_slice(b"}\n");
+}
+
+/// A JSON array of strings, each written by `write` (no escaping needed:
+/// the values are digits, colons and letters).
+fn write_string_list<T>(
+    out: &mut Vec<u8>,
+    items: impl Iterator<Item = T>,
+    write: impl Fn(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        write(out, item);
+        out.push(b'"');
+    }
+    out.push(b']');
 }
 
 fn key(out: &mut Vec<u8>, name: &str) {
