@@ -796,3 +796,105 @@ fn decode_legacy(mut r: Reader<'_>, subtype: u16) -> Result<Record<'_>> {
         body: r,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bgp::Message;
+
+    fn record(mrt_type: u16, subtype: u16, body: &[u8]) -> RawRecord<'_> {
+        let header = Header {
+            timestamp: 973_301_040,
+            mrt_type,
+            subtype,
+            length: body.len() as u32,
+        };
+        RawRecord::new(header, body).unwrap()
+    }
+
+    /// Zebra wrote OPEN messages with the marker where interface index and
+    /// family belong (rrc01, 2000-11).
+    #[test]
+    fn zebra_open_without_addresses() {
+        let mut body = vec![0x0c, 0x39, 0x31, 0x6e]; // peer AS 3129, local AS 12654
+        body.extend([0xff; 16]);
+        body.extend([0, 29, 1]); // length 29, OPEN
+        body.extend([4, 0x0c, 0x39, 0, 180, 193, 0, 4, 1, 0]);
+        let raw = record(16, 1, &body);
+        let Record::Message(m) = raw.decode().unwrap() else {
+            panic!("not a message")
+        };
+        assert_eq!(m.peer_ip, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let Message::Open(open) = m.message().unwrap() else {
+            panic!("not an OPEN")
+        };
+        assert_eq!(open.my_asn, 3129);
+        assert_eq!(open.hold_time, 180);
+        raw.check().unwrap();
+    }
+
+    /// Zebra's 8-byte state changes: AS numbers and states only.
+    #[test]
+    fn shortened_state_change() {
+        let raw = record(16, 0, &[0x0c, 0x39, 0x31, 0x6e, 0, 6, 0, 1]);
+        let Record::StateChange(sc) = raw.decode().unwrap() else {
+            panic!("not a state change")
+        };
+        assert_eq!((sc.peer_asn, sc.peer_ip), (3129, None));
+        assert!(sc.is_session_down());
+    }
+
+    /// RFC 6396 §4.3.4: a RIB entry's MP_REACH_NLRI holds only the next hop.
+    #[test]
+    fn abbreviated_mp_reach_in_rib_entries() {
+        let mut body = vec![0, 0, 0, 7, 32, 0x20, 0x01, 0x0d, 0xb8, 0, 1];
+        body.extend([0, 0, 0, 0, 0, 1]); // peer 0, originated 1
+        let nh = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
+        let mut attr = vec![0x80, 14, 17, 16];
+        attr.extend(nh);
+        body.extend((attr.len() as u16).to_be_bytes());
+        body.extend(&attr);
+        let raw = record(13, 4, &body);
+        let Record::Rib(rib) = raw.decode().unwrap() else {
+            panic!("not a RIB record")
+        };
+        assert_eq!(rib.prefix.unwrap().to_string(), "2001:db8::/32");
+        let entry = rib.entries().next().unwrap().unwrap();
+        let attrs = entry.attributes();
+        let reach = attrs.mp_reach.unwrap();
+        assert!(reach.is_abbreviated());
+        assert_eq!(reach.next_hop_addr(), Some("2001:db8::9".parse().unwrap()));
+        assert!(attrs.error.is_none());
+    }
+
+    /// RFC 6793 §4.2.3: an AGGREGATOR other than AS_TRANS beside an
+    /// AS4_AGGREGATOR means the AS4 attributes are stale: both are ignored.
+    #[test]
+    fn as4_attributes_ignored_when_aggregator_is_not_as_trans() {
+        let attrs: Vec<u8> = [
+            &[0x40, 2, 6, 2, 2, 0x5b, 0xa0, 0x0d, 0x1c][..], // AS_PATH 23456 3356
+            &[0xc0, 7, 6, 0x0d, 0x1c, 10, 0, 0, 1],          // AGGREGATOR 3356
+            &[0xc0, 17, 6, 2, 1, 0, 0x02, 0, 1],             // AS4_PATH 131073
+            &[0xc0, 18, 8, 0, 2, 0, 1, 10, 0, 0, 2],         // AS4_AGGREGATOR
+        ]
+        .concat();
+        let ctx = AttrContext {
+            asn_width: AsnWidth::Two,
+            add_path: false,
+            rib: false,
+        };
+        let decoded = Attributes::decode(Reader::new(&attrs), ctx);
+        assert!(decoded.error.is_none(), "{:?}", decoded.error);
+        let path: Vec<u32> = decoded.path().unwrap().asns().collect();
+        assert_eq!(path, [23456, 3356]);
+        assert_eq!(decoded.effective_aggregator().unwrap().asn, 3356);
+    }
+
+    #[test]
+    fn truncated_bodies_are_errors_with_offsets() {
+        let raw = record(13, 2, &[0, 0, 0, 1, 24, 10]);
+        let err = raw.decode().unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::Truncated { .. }));
+        assert_eq!(err.offset, HEADER_LEN as u32 + 5);
+    }
+}
