@@ -66,7 +66,7 @@ fn synthetic() -> PathBuf {
     let out = bench_dir().join("synth-1m.mrt");
     if !out.exists() {
         let status = Command::new(env!("CARGO_BIN_EXE_darkwatch"))
-            .args(["synth-table", "--out"])
+            .arg("synth-table")
             .arg(&out)
             .status()
             .expect("run darkwatch synth-table");

@@ -2,6 +2,7 @@
 //! crates. Every subcommand lives in its own module.
 
 mod dump;
+mod synth;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Print the route entries of MRT archives, one per line, as `bgpdump -m` does (or as JSON).
     Dump(dump::DumpArgs),
+    /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
+    SynthTable(synth::SynthArgs),
 }
 
 /// Exit code for a command line that could not be parsed (sysexits EX_USAGE).
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Dump(args) => dump::run(&args),
+        Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -91,7 +91,7 @@ fn placeholder(out: &mut Vec<u8>, width: usize) -> usize {
 
 /// Writes `len` big-endian into the `width` (1, 2 or 4) bytes at `at`.
 fn patch(
-    out: &mut Vec<u8>,
+    out: &mut [u8],
     at: usize,
     width: usize,
     len: usize,
