@@ -76,7 +76,7 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
     opt_u32(out, attrs.and_then(|a| a.med));
     key(out, "communities");
     match attrs.and_then(|a| a.communities) {
-        Some(cs) => write_string_list(out, cs.iter(), |out, c| write_community(out, c)),
+        Some(cs) => write_string_list(out, cs.iter(), write_community),
         None => null(out),
     }
     key(out, "large_communities");
