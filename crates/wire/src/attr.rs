@@ -441,8 +441,8 @@ pub struct Attributes<'a> {
     /// Attributes of types this crate does not decode (kept opaque).
     pub unknown: u16,
     /// The first problem met: a malformed attribute (skipped, the others
-    /// kept, RFC 7606 attribute discard) or a block that overruns (decoding
-    /// stopped there).
+    /// kept, RFC 7606 attribute discard), a repeated one (the first kept,
+    /// RFC 7606 §3 g) or a block that overruns (decoding stopped there).
     pub error: Option<WireError>,
 }
 
@@ -473,10 +473,24 @@ impl<'a> Attributes<'a> {
             unknown: 0,
             error: None,
         };
+        let mut seen = [0u64; 4];
         for item in RawAttributes::new(r) {
             match item {
                 Ok(raw) => {
-                    if let Err(e) = attrs.apply(raw) {
+                    let (word, bit) = (usize::from(raw.type_code >> 6), raw.type_code & 63);
+                    let Some(slot) = seen.get_mut(word) else {
+                        continue;
+                    };
+                    let result = if *slot & (1 << bit) != 0 {
+                        Err(WireError::new(
+                            ErrorKind::DuplicateAttribute(raw.type_code),
+                            raw.offset,
+                        ))
+                    } else {
+                        *slot |= 1 << bit;
+                        attrs.apply(raw)
+                    };
+                    if let Err(e) = result {
                         attrs.error.get_or_insert(e);
                     }
                 }
@@ -621,21 +635,22 @@ impl<'a> Attributes<'a> {
                 self.only_to_customer = Some(r.u32()?);
             }
             code::MP_REACH_NLRI => {
-                if self.mp_reach.is_some() {
+                let reach = self.decode_mp_reach(r)?;
+                self.mp_reach = Some(reach);
+                // Kept with its routes, but a next hop of no known size is
+                // an error to report (RFC 4760 §3, RFC 2545, RFC 4364).
+                if !matches!(reach.next_hop.len(), 4 | 12 | 16 | 24 | 32 | 48)
+                    && (reach.family().is_some() || reach.is_abbreviated())
+                {
                     return Err(WireError::new(
-                        ErrorKind::DuplicateAttribute(raw.type_code),
+                        ErrorKind::BadNextHopLength(
+                            u8::try_from(reach.next_hop.len()).unwrap_or(u8::MAX),
+                        ),
                         raw.offset,
                     ));
                 }
-                self.mp_reach = Some(self.decode_mp_reach(r)?);
             }
             code::MP_UNREACH_NLRI => {
-                if self.mp_unreach.is_some() {
-                    return Err(WireError::new(
-                        ErrorKind::DuplicateAttribute(raw.type_code),
-                        raw.offset,
-                    ));
-                }
                 let afi = r.u16()?;
                 let safi = r.u8()?;
                 let nlri_offset = r.offset();

@@ -204,14 +204,12 @@ where
             for entry in rib.entries() {
                 let entry = entry?;
                 let peer = peers.get(entry.peer_index).copied().ok_or_else(|| {
-                    WireError::new(
-                        if peers.peers.is_empty() {
-                            ErrorKind::MissingPeerIndexTable
-                        } else {
-                            ErrorKind::UnknownPeerIndex(entry.peer_index)
-                        },
-                        0,
-                    )
+                    let kind = if peers.peers.is_empty() {
+                        ErrorKind::MissingPeerIndexTable
+                    } else {
+                        ErrorKind::UnknownPeerIndex(entry.peer_index)
+                    };
+                    WireError::new(kind, entry.offset)
                 })?;
                 let attrs = entry.attributes();
                 if let (None, Some(e)) = (first_error, attrs.error) {
@@ -293,7 +291,11 @@ where
                     emit(&announce(nlri?, reach.next_hop_addr()));
                 }
             }
-            attr_result(&attrs)
+            attr_result(&attrs)?;
+            // A message cut short by its record loses the routes that were
+            // in the missing bytes: say so even when the cut fell between
+            // two routes.
+            msg.cut_short()
         }
         Record::Other => Ok(()),
     }

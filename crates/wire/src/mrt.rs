@@ -192,15 +192,7 @@ impl<'a> RawRecord<'a> {
             Record::Rib(rib) => rib.entries().try_for_each(|e| attributes(&e?.attributes())),
             Record::PeerIndexTable(t) => t.peers().try_for_each(|p| p.map(drop)),
             Record::Message(m) => {
-                if m.missing > 0 {
-                    return Err(WireError::new(
-                        ErrorKind::Truncated {
-                            needed: m.missing,
-                            available: 0,
-                        },
-                        HEADER_LEN + self.body.len(),
-                    ));
-                }
+                m.cut_short()?;
                 match m.message()? {
                     Message::Update(u) => {
                         u.withdrawn(m.add_path).try_for_each(|n| n.map(drop))?;
@@ -392,20 +384,34 @@ impl<'a> PeerIndexTable<'a> {
 
     /// The peers in index order; an error ends the sequence.
     pub fn peers(&self) -> impl Iterator<Item = Result<Peer>> + 'a {
-        let mut r = self.entries;
-        let mut left = self.peer_count;
-        core::iter::from_fn(move || {
-            if left == 0 {
-                return None;
-            }
-            left -= 1;
-            let item = read_peer(&mut r);
-            if item.is_err() {
-                left = 0;
-            }
-            Some(item)
-        })
+        counted(self.entries, self.peer_count, read_peer)
     }
+}
+
+/// Reads `count` items with `read`, then reports bytes left over as
+/// [`ErrorKind::TrailingBytes`]; the first error ends the sequence.
+fn counted<'a, T>(
+    mut r: Reader<'a>,
+    count: u16,
+    mut read: impl FnMut(&mut Reader<'a>) -> Result<T> + 'a,
+) -> impl Iterator<Item = Result<T>> + 'a {
+    let mut left = Some(count);
+    core::iter::from_fn(move || match left? {
+        0 => {
+            left = None;
+            let extra = r.remaining();
+            (extra > 0).then(|| {
+                Err(r.error(ErrorKind::TrailingBytes(
+                    u32::try_from(extra).unwrap_or(u32::MAX),
+                )))
+            })
+        }
+        n => {
+            let item = read(&mut r);
+            left = if item.is_ok() { Some(n - 1) } else { None };
+            Some(item)
+        }
+    })
 }
 
 fn read_peer(r: &mut Reader<'_>) -> Result<Peer> {
@@ -473,6 +479,8 @@ pub struct RibEntry<'a> {
     pub originated: u32,
     /// RFC 8050 path id.
     pub path_id: Option<u32>,
+    /// Offset of the entry in the record.
+    pub offset: usize,
     attributes: Reader<'a>,
 }
 
@@ -498,31 +506,21 @@ impl<'a> RibEntry<'a> {
 impl<'a> RibRecord<'a> {
     /// The entries; an error ends the sequence.
     pub fn entries(&self) -> impl Iterator<Item = Result<RibEntry<'a>>> + 'a {
-        let mut r = self.entries;
-        let mut left = self.entry_count;
         let add_path = self.add_path;
-        core::iter::from_fn(move || {
-            if left == 0 {
-                return None;
-            }
-            left -= 1;
-            let item = (|| {
-                let peer_index = r.u16()?;
-                let originated = r.u32()?;
-                let path_id = if add_path { Some(r.u32()?) } else { None };
-                let len = usize::from(r.u16()?);
-                let attributes = r.sub(len)?;
-                Ok(RibEntry {
-                    peer_index,
-                    originated,
-                    path_id,
-                    attributes,
-                })
-            })();
-            if item.is_err() {
-                left = 0;
-            }
-            Some(item)
+        counted(self.entries, self.entry_count, move |r| {
+            let offset = r.offset();
+            let peer_index = r.u16()?;
+            let originated = r.u32()?;
+            let path_id = if add_path { Some(r.u32()?) } else { None };
+            let len = usize::from(r.u16()?);
+            let attributes = r.sub(len)?;
+            Ok(RibEntry {
+                peer_index,
+                originated,
+                path_id,
+                offset,
+                attributes,
+            })
         })
     }
 }
@@ -653,6 +651,21 @@ impl<'a> BgpRecord<'a> {
         Message::decode_body(self.msg_type, self.body)
     }
 
+    /// Fails with [`ErrorKind::Truncated`] when the record holds less of
+    /// the message than its BGP header declares.
+    pub fn cut_short(&self) -> Result<()> {
+        match self.missing {
+            0 => Ok(()),
+            needed => Err(WireError::new(
+                ErrorKind::Truncated {
+                    needed,
+                    available: 0,
+                },
+                self.body.offset() + self.body.remaining(),
+            )),
+        }
+    }
+
     /// The attribute context of this session.
     pub fn attr_context(&self) -> AttrContext {
         AttrContext {
@@ -727,8 +740,9 @@ fn read_bgp_message<'a>(r: &mut Reader<'a>, marker_len: usize) -> Result<(u8, u3
 fn decode_state_change(mut r: Reader<'_>, width: AsnWidth) -> Result<Record<'_>> {
     let peer_asn = r.asn(width)?;
     let local_asn = r.asn(width)?;
-    // Some Zebra versions wrote only the AS numbers and the two states.
-    if r.remaining() == 4 {
+    // Zebra (before 4-byte AS numbers) wrote only the AS numbers and the
+    // two states.
+    if width == AsnWidth::Two && r.remaining() == 4 {
         return Ok(Record::StateChange(StateChange {
             peer_asn,
             local_asn,
@@ -745,7 +759,7 @@ fn decode_state_change(mut r: Reader<'_>, width: AsnWidth) -> Result<Record<'_>>
         .ok_or_else(|| WireError::new(ErrorKind::UnknownAfi(afi_code), r.offset() - 2))?;
     let peer_ip = read_addr(&mut r, afi)?;
     let local_ip = read_addr(&mut r, afi)?;
-    Ok(Record::StateChange(StateChange {
+    let change = StateChange {
         peer_asn,
         local_asn,
         ifindex,
@@ -753,7 +767,19 @@ fn decode_state_change(mut r: Reader<'_>, width: AsnWidth) -> Result<Record<'_>>
         local_ip: Some(local_ip),
         old_state: r.u16()?,
         new_state: r.u16()?,
-    }))
+    };
+    no_trailing(&r)?;
+    Ok(Record::StateChange(change))
+}
+
+/// Fails with [`ErrorKind::TrailingBytes`] when `r` has bytes left.
+fn no_trailing(r: &Reader<'_>) -> Result<()> {
+    match r.remaining() {
+        0 => Ok(()),
+        n => Err(r.error(ErrorKind::TrailingBytes(
+            u32::try_from(n).unwrap_or(u32::MAX),
+        ))),
+    }
 }
 
 fn decode_legacy(mut r: Reader<'_>, subtype: u16) -> Result<Record<'_>> {
@@ -762,7 +788,7 @@ fn decode_legacy(mut r: Reader<'_>, subtype: u16) -> Result<Record<'_>> {
         legacy_bgp::STATE_CHANGE => {
             let peer_asn = u32::from(r.u16()?);
             let peer_ip = IpAddr::V4(Ipv4Addr::from(r.array::<4>()?));
-            return Ok(Record::StateChange(StateChange {
+            let change = StateChange {
                 peer_asn,
                 local_asn: 0,
                 ifindex: 0,
@@ -770,7 +796,9 @@ fn decode_legacy(mut r: Reader<'_>, subtype: u16) -> Result<Record<'_>> {
                 local_ip: None,
                 old_state: r.u16()?,
                 new_state: r.u16()?,
-            }));
+            };
+            no_trailing(&r)?;
+            return Ok(Record::StateChange(change));
         }
         legacy_bgp::UPDATE => msg_type::UPDATE,
         legacy_bgp::OPEN => msg_type::OPEN,
@@ -896,5 +924,49 @@ mod tests {
         let err = raw.decode().unwrap_err();
         assert!(matches!(err.kind, ErrorKind::Truncated { .. }));
         assert_eq!(err.offset, HEADER_LEN as u32 + 5);
+    }
+
+    /// RFC 7606 §3 g: of a repeated attribute the first is kept, and the
+    /// repetition is reported.
+    #[test]
+    fn repeated_attribute_keeps_the_first() {
+        let attrs = [0x40, 1, 1, 0, 0x40, 1, 1, 2];
+        let ctx = AttrContext {
+            asn_width: AsnWidth::Four,
+            add_path: false,
+            rib: false,
+        };
+        let decoded = Attributes::decode(Reader::new(&attrs), ctx);
+        assert_eq!(decoded.origin, Some(crate::attr::Origin::Igp));
+        assert_eq!(
+            decoded.error.unwrap().kind,
+            ErrorKind::DuplicateAttribute(1)
+        );
+    }
+
+    /// A message whose BGP length runs past its record loses routes even
+    /// when the cut falls between two prefixes: visiting reports it.
+    #[test]
+    fn message_cut_between_prefixes_is_reported() {
+        let mut body = vec![0, 1, 0, 2, 0, 0, 0, 1, 10, 0, 0, 1, 10, 0, 0, 2];
+        body.extend([0xff; 16]);
+        body.extend([0, 40, 2, 0, 0, 0, 0]); // declares 40 bytes, holds 23
+        body.extend([8, 10]); // 10.0.0.0/8, then the cut
+        let raw = record(16, 1, &body);
+        let mut peers = crate::entry::PeerTable::default();
+        let visit = crate::entry::visit(&raw, &mut peers, |_| {});
+        assert_eq!(visit.entries, 1, "the route before the cut is delivered");
+        assert!(matches!(
+            visit.error.unwrap().kind,
+            ErrorKind::Truncated { needed: 17, .. }
+        ));
+        assert!(raw.check().is_err());
+    }
+
+    #[test]
+    fn bytes_after_the_last_rib_entry_are_reported() {
+        let body = [0, 0, 0, 1, 8, 10, 0, 0, 0xde, 0xad];
+        let raw = record(13, 2, &body);
+        assert_eq!(raw.check().unwrap_err().kind, ErrorKind::TrailingBytes(2));
     }
 }
