@@ -958,7 +958,7 @@ mod tests {
         assert_eq!(visit.entries, 1, "the route before the cut is delivered");
         assert!(matches!(
             visit.error.unwrap().kind,
-            ErrorKind::Truncated { needed: 17, .. }
+            ErrorKind::Truncated { needed: 15, .. }
         ));
         assert!(raw.check().is_err());
     }
