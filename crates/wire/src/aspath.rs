@@ -93,6 +93,13 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// The last AS number of the segment, read directly.
+    pub fn last_asn(&self) -> Option<u32> {
+        let width = self.width.bytes();
+        let start = self.data.len().checked_sub(width)?;
+        Reader::new(self.data.get(start..)?).asn(self.width).ok()
+    }
+
     fn first(self, n: usize) -> Segment<'a> {
         let bytes = n * self.width.bytes();
         Segment {
@@ -276,7 +283,7 @@ impl<'a> MergedPath<'a> {
     pub fn origin_asn(&self) -> Option<u32> {
         let last = self.segments().last()?;
         match last.kind {
-            SegmentKind::Sequence => last.asns().last(),
+            SegmentKind::Sequence => last.last_asn(),
             _ => None,
         }
     }

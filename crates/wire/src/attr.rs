@@ -87,6 +87,7 @@ impl<'a> RawAttributes<'a> {
         RawAttributes { r, failed: false }
     }
 
+    #[inline]
     fn read_one(&mut self) -> Result<RawAttribute<'a>, WireError> {
         let flags = self.r.u8()?;
         let type_code = self.r.u8()?;
@@ -549,6 +550,7 @@ impl<'a> Attributes<'a> {
         )
     }
 
+    #[inline]
     fn apply(&mut self, raw: RawAttribute<'a>) -> Result<(), WireError> {
         let bad_len = || {
             WireError::new(
