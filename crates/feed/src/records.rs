@@ -33,7 +33,8 @@ const KNOWN_TYPES: &[u16] = &[
 ];
 
 /// A header worth believing: a known type and subtype range, a sane length,
-/// and a timestamp within two days of the previous record's.
+/// and, when searching through damage, a timestamp within two days of the
+/// previous record's.
 fn plausible(header: &Header, reference: Option<u32>) -> bool {
     const TWO_DAYS: u32 = 2 * 86_400;
     KNOWN_TYPES.contains(&header.mrt_type)
@@ -308,15 +309,17 @@ impl MrtReader {
             return (have > 0)
                 .then(|| Err(self.damage(None, DamageKind::TruncatedHeader { have })));
         }
+        // Time is not judged on the direct path, so that archives of
+        // different days concatenated into one file read whole.
         let header = self.header_at(0)?;
-        if !plausible(&header, self.last_timestamp) {
+        if !plausible(&header, None) {
             return Some(Err(self.skip_to_next_header(Some(header))));
         }
         let declared = HEADER_LEN + header.length as usize;
         let have = self.fill(declared + HEADER_LEN);
         let next_ok = if have >= declared + HEADER_LEN {
             let next = self.header_at(declared)?;
-            plausible(&next, Some(header.timestamp))
+            plausible(&next, None)
         } else {
             // At the end: the record must end exactly at the end.
             have == declared

@@ -203,3 +203,21 @@ fn corrupted_bytes_never_stop_the_reader() {
         );
     }
 }
+
+#[test]
+fn archives_of_different_years_concatenated_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = plain_updates();
+    let mut rrc06 = Vec::new();
+    flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(data("ris-rrc06/ris.rrc06.updates.1401488100.gz")).unwrap(),
+    )
+    .read_to_end(&mut rrc06)
+    .unwrap();
+    let (a, _) = read_all(&write(dir.path(), "a", &plain));
+    let (b, _) = read_all(&write(dir.path(), "b", &rrc06));
+    let both = [plain, rrc06].concat();
+    let (got, damage) = read_all(&write(dir.path(), "both", &both));
+    assert!(damage.is_empty(), "{damage:?}");
+    assert_eq!(got.len(), a.len() + b.len());
+}
