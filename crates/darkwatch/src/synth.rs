@@ -1,4 +1,4 @@
-//! `darkwatch synth`: a deterministic, full-size synthetic TABLE_DUMP_V2
+//! `darkwatch synth-table`: a deterministic, full-size synthetic TABLE_DUMP_V2
 //! RIB file (RFC 6396 §4.3), for benchmarks and memory measurements that
 //! need a whole Internet table and must not depend on a download.
 //!
@@ -27,7 +27,7 @@ use wire::attr::{Aggregator, Origin};
 use wire::encode::{self, attr, PeerEntry, RibEntry};
 use wire::{AsnWidth, Prefix};
 
-/// Arguments of `darkwatch synth`.
+/// Arguments of `darkwatch synth-table`.
 #[derive(Args, Debug)]
 pub struct SynthArgs {
     /// File to write: an uncompressed MRT file (replaced if it exists).
@@ -50,7 +50,7 @@ pub struct SynthArgs {
     time: u32,
 }
 
-/// Runs `synth`: writes the file and reports its size on stderr.
+/// Runs `synth-table`: writes the file and reports its size on stderr.
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     let params = Params {
         seed: args.seed,
@@ -67,7 +67,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     out.flush()
         .with_context(|| format!("writing {}", path.display()))?;
     eprintln!(
-        "darkwatch synth: {}: {} records, {} RIB entries, {} bytes",
+        "darkwatch synth-table: {}: {} records, {} RIB entries, {} bytes",
         path.display(),
         stats.records,
         stats.entries,
