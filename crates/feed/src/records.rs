@@ -153,7 +153,13 @@ impl fmt::Display for Damage {
                 f,
                 "{skipped} bytes belong to no record (broken header or record boundary); skipped to the next record"
             ),
-            DamageKind::Decode(e) => write!(f, "{e} (record skipped)"),
+            DamageKind::Decode(e) => write!(
+                f,
+                "{} at byte {} of the record (stream byte {}); what the record held before it was kept, the rest skipped",
+                e.kind,
+                e.offset,
+                self.offset + u64::from(e.offset)
+            ),
             DamageKind::Compression {
                 compression,
                 compressed_offset,
