@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::attr::Attributes;
-use crate::bgp::Message;
+use crate::bgp::{Message, Update};
 use crate::error::{ErrorKind, Result, WireError};
 use crate::mrt::{mrt_type, Peer, PeerIndexTable, RawRecord, Record, RibFamily};
 use crate::prefix::{Nlri, Prefix};
@@ -66,6 +66,14 @@ pub enum EntryKind {
         old: u16,
         /// FSM state after.
         new: u16,
+    },
+    /// The peer finished sending its table of one family (RFC 4724 §2:
+    /// an UPDATE with nothing in it, or only an empty MP_UNREACH_NLRI).
+    EndOfRib {
+        /// AFI code.
+        afi: u16,
+        /// SAFI code.
+        safi: u8,
     },
 }
 
@@ -257,6 +265,13 @@ where
                 ..base
             };
             let attrs = update.attributes(msg.attr_context());
+            if let Some((afi, safi)) = end_of_rib(&update, &attrs) {
+                emit(&Entry {
+                    kind: EntryKind::EndOfRib { afi, safi },
+                    ..entry
+                });
+                return Ok(());
+            }
             let withdraw = |nlri: Nlri| Entry {
                 kind: EntryKind::Withdraw,
                 prefix: Some(nlri.prefix),
@@ -298,6 +313,20 @@ where
             msg.cut_short()
         }
         Record::Other => Ok(()),
+    }
+}
+
+/// The family an End-of-RIB marker closes (RFC 4724 §2), if `update` is one.
+fn end_of_rib(update: &Update<'_>, attrs: &Attributes<'_>) -> Option<(u16, u8)> {
+    if update.is_end_of_rib() {
+        return Some((1, 1));
+    }
+    let only_empty_unreach = update.withdrawn(false).is_empty()
+        && update.announced(false).is_empty()
+        && attrs.raw().count() == 1;
+    match attrs.mp_unreach {
+        Some(u) if only_empty_unreach && u.nlri_bytes().is_empty() => Some((u.afi, u.safi)),
+        _ => None,
     }
 }
 

@@ -18,8 +18,16 @@ use wire::entry::{Entry, EntryKind, Source};
 use wire::text::{write_ipv4, write_u32};
 use wire::Prefix;
 
-/// Appends the line of `entry` to `out`.
+/// Appends the line of `entry` to `out` (nothing for an End-of-RIB marker,
+/// which bgpdump does not print).
 pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
+    let tag: &[u8] = match entry.kind {
+        EntryKind::Rib => b"|B|",
+        EntryKind::Announce => b"|A|",
+        EntryKind::Withdraw => b"|W|",
+        EntryKind::State { .. } => b"|STATE|",
+        EntryKind::EndOfRib { .. } => return,
+    };
     out.extend_from_slice(kind_label(entry).as_bytes());
     out.push(b'|');
     write_u32(out, entry.timestamp);
@@ -27,12 +35,7 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
         out.push(b'.');
         write_micros(out, us);
     }
-    out.extend_from_slice(match entry.kind {
-        EntryKind::Rib => b"|B|",
-        EntryKind::Announce => b"|A|",
-        EntryKind::Withdraw => b"|W|",
-        EntryKind::State { .. } => b"|STATE|",
-    });
+    out.extend_from_slice(tag);
     write_ip(out, entry.peer_ip);
     out.push(b'|');
     write_u32(out, entry.peer_asn);

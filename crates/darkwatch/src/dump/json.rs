@@ -17,6 +17,7 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
         EntryKind::Announce => b"announce",
         EntryKind::Withdraw => b"withdraw",
         EntryKind::State { .. } => b"state",
+        EntryKind::EndOfRib { .. } => b"end_of_rib",
     });
     out.extend_from_slice(b"\",\"source\":\"");
     out.extend_from_slice(match entry.source {
