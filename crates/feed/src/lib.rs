@@ -2,10 +2,14 @@
 //! records. This first stage knows archive files (plain or compressed, any
 //! of gzip, bzip2, xz, zstd, told apart by their magic bytes) and reads them
 //! as a stream of records with every damaged one reported, never a reason to
-//! stop.
+//! stop; and it replays sets of archives as one stream of route events in
+//! event-time order (table dumps first, then updates merged across files
+//! and collectors).
 
 pub mod archive;
 pub mod records;
+pub mod replay;
 
 pub use archive::{Compression, OpenError};
 pub use records::{Damage, DamageKind, MrtReader, RecordAt};
+pub use replay::{collector_of, replay, ReplayInput, ReplaySummary};

@@ -22,6 +22,7 @@ pub mod bgp;
 pub mod encode;
 pub mod entry;
 pub mod error;
+pub mod event;
 pub mod mrt;
 pub mod prefix;
 pub mod reader;
