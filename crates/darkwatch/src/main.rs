@@ -2,6 +2,7 @@
 //! crates. Every subcommand lives in its own module.
 
 mod dump;
+mod scenario;
 mod synth;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Dump(dump::DumpArgs),
     /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
     SynthTable(synth::SynthArgs),
+    /// Turn a scenario (TOML) into real MRT: a RIB at its start and 5-minute update files.
+    Synth(scenario::SynthArgs),
 }
 
 /// Exit code for a command line that could not be parsed (sysexits EX_USAGE).
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dump(args) => dump::run(&args),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -78,12 +78,12 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
 
 /// What to generate (the arguments without the file).
 #[derive(Clone, Copy, Debug)]
-struct Params {
-    seed: u64,
-    v4: u32,
-    v6: u32,
-    peers: u16,
-    time: u32,
+pub(crate) struct Params {
+    pub(crate) seed: u64,
+    pub(crate) v4: u32,
+    pub(crate) v6: u32,
+    pub(crate) peers: u16,
+    pub(crate) time: u32,
 }
 
 /// What was written.
@@ -102,7 +102,7 @@ struct Stats {
 /// this file: a new version of a random-number crate must not silently
 /// change a benchmark's input.
 #[derive(Clone, Debug)]
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -117,7 +117,7 @@ impl Rng {
     /// prefix's visibility): independent of the order things are
     /// generated in, and equal keys give equal choices, which is what
     /// makes routes of one origin through one peer share attributes.
-    fn keyed(seed: u64, key: &[u64]) -> Rng {
+    pub(crate) fn keyed(seed: u64, key: &[u64]) -> Rng {
         let state = key
             .iter()
             .fold(mix(seed), |s, &k| mix(s ^ k.wrapping_mul(GOLDEN)));
@@ -130,7 +130,7 @@ impl Rng {
     }
 
     /// A number in `0..n` (0 when `n` is 0), by multiply-and-shift.
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
@@ -169,7 +169,7 @@ impl Rng {
 }
 
 /// Keys that separate the independent decisions drawn from one seed.
-mod salt {
+pub(crate) mod salt {
     pub const WORLD: u64 = 1;
     pub const V4_PREFIXES: u64 = 2;
     pub const V6_PREFIXES: u64 = 3;
@@ -285,27 +285,27 @@ fn public_v4(rng: &mut Rng) -> Ipv4Addr {
 
 /// A peer of the synthetic collector.
 #[derive(Clone, Debug)]
-struct SynthPeer {
-    entry: PeerEntry,
+pub(crate) struct SynthPeer {
+    pub(crate) entry: PeerEntry,
     /// Share of the table the peer sends: ~1 for full-feed peers.
-    coverage: f64,
+    pub(crate) coverage: f64,
     /// The peer's own transit provider, a tier-1 (itself when it is one).
-    provider: u32,
+    pub(crate) provider: u32,
     /// Sends MULTI_EXIT_DISC.
-    sends_med: bool,
+    pub(crate) sends_med: bool,
     /// Tags routes with communities (standard for 2-byte ASNs, large for
     /// 4-byte ones, as operators do).
-    tags: bool,
+    pub(crate) tags: bool,
     /// When the session came up: the oldest a route's originated time is.
-    session_up: u32,
-    next_hop_v4: Ipv4Addr,
+    pub(crate) session_up: u32,
+    pub(crate) next_hop_v4: Ipv4Addr,
     /// Global IPv6 next hop, and a link-local one for some peers.
-    next_hop_v6: Vec<u8>,
+    pub(crate) next_hop_v6: Vec<u8>,
 }
 
 /// An AS that originates prefixes.
 #[derive(Clone, Copy, Debug, Default)]
-struct OriginAs {
+pub(crate) struct OriginAs {
     asn: u32,
     origin: u8,
     /// Its transit providers (1 to 3; multihoming).
@@ -318,7 +318,7 @@ struct OriginAs {
 }
 
 /// The ASes and peers every record is drawn from.
-struct World {
+pub(crate) struct World {
     seed: u64,
     time: u32,
     peers: Vec<SynthPeer>,
@@ -326,13 +326,13 @@ struct World {
     /// (all peers when none has one).
     v4_peers: Vec<u16>,
     v6_peers: Vec<u16>,
-    tier1: Vec<u32>,
+    pub(crate) tier1: Vec<u32>,
     transits: Vec<u32>,
-    origins: Vec<OriginAs>,
+    pub(crate) origins: Vec<OriginAs>,
 }
 
 impl World {
-    fn new(p: &Params) -> anyhow::Result<World> {
+    pub(crate) fn new(p: &Params) -> anyhow::Result<World> {
         if p.peers == 0 {
             bail!("--peers must be at least 1");
         }
@@ -470,7 +470,7 @@ fn make_peer(rng: &mut Rng, index: u16, time: u32, tier1: &[u32]) -> SynthPeer {
 
 /// Draws `count` distinct prefixes of the lengths in `lengths`, with
 /// `draw` making the address of one; returns them sorted, as dumps are.
-fn distinct<T: Copy + Ord + std::hash::Hash>(
+pub(crate) fn distinct<T: Copy + Ord + std::hash::Hash>(
     count: u32,
     rng: &mut Rng,
     family: &str,
@@ -499,7 +499,7 @@ fn distinct<T: Copy + Ord + std::hash::Hash>(
 }
 
 /// An IPv4 prefix as (address, length), address masked.
-fn draw_v4(rng: &mut Rng) -> (u32, u8) {
+pub(crate) fn draw_v4(rng: &mut Rng) -> (u32, u8) {
     let len = rng.weighted(V4_LENGTHS);
     let addr = u32::from(public_v4(rng));
     let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
@@ -507,7 +507,7 @@ fn draw_v4(rng: &mut Rng) -> (u32, u8) {
 }
 
 /// An IPv6 prefix as (address, length), address masked.
-fn draw_v6(rng: &mut Rng) -> (u128, u8) {
+pub(crate) fn draw_v6(rng: &mut Rng) -> (u128, u8) {
     let len = rng.weighted(V6_LENGTHS);
     let high = u128::from(rng.pick(V6_BLOCKS)) << 112;
     let low = (u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())) >> 16;
@@ -521,9 +521,9 @@ fn draw_v6(rng: &mut Rng) -> (u128, u8) {
 /// Scratch space reused for every route, so generation allocates nothing
 /// per route.
 #[derive(Default)]
-struct Scratch {
-    path: Vec<u32>,
-    set: Vec<u32>,
+pub(crate) struct Scratch {
+    pub(crate) path: Vec<u32>,
+    pub(crate) set: Vec<u32>,
     communities: Vec<u32>,
     large: Vec<(u32, u32, u32)>,
 }
@@ -533,7 +533,7 @@ impl World {
     /// origin's upstreams (multihoming seen differently by different
     /// peers). Fills `s.path` (a sequence) and `s.set` (an AS_SET that
     /// follows it, usually empty).
-    fn path(&self, peer: &SynthPeer, o: &OriginAs, variant: u64, s: &mut Scratch) {
+    pub(crate) fn path(&self, peer: &SynthPeer, o: &OriginAs, variant: u64, s: &mut Scratch) {
         s.path.clear();
         s.set.clear();
         let mut rng = Rng::keyed(
