@@ -2,6 +2,7 @@
 //! crates. Every subcommand lives in its own module.
 
 mod dump;
+mod replay;
 mod scenario;
 mod synth;
 
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Print the route entries of MRT archives, one per line, as `bgpdump -m` does (or as JSON).
     Dump(dump::DumpArgs),
+    /// Replay MRT archives in event time into the route table and summarise.
+    Replay(replay::ReplayArgs),
     /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
     SynthTable(synth::SynthArgs),
     /// Turn a scenario (TOML) into real MRT: a RIB at its start and 5-minute update files.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Dump(args) => dump::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),
     };
