@@ -11,9 +11,7 @@
 //! of every bin), so that a table being loaded does not make peers flip on
 //! every route.
 
-use std::hash::BuildHasher;
-
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use hashbrown::{HashMap, HashTable};
 use wire::event::{EventKind, PeerKey, RouteEvent};
 use wire::{Afi, Prefix};
 
@@ -73,6 +71,70 @@ pub enum Delta {
     },
 }
 
+/// A 64-bit key of a (masked) prefix. IPv4 prefixes and IPv6 prefixes up
+/// to /56 (nearly all of them) fit exactly: family, address bits, length.
+/// Longer IPv6 prefixes get a hash, and a match is confirmed on the prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PrefixKey(u64);
+
+impl PrefixKey {
+    const V6: u64 = 1 << 63;
+    const EXACT_V6: u64 = 1 << 62;
+
+    fn of(prefix: &Prefix) -> PrefixKey {
+        let len = u64::from(prefix.len());
+        let bytes = prefix.addr_bytes();
+        let mut top = [0u8; 8];
+        for (t, b) in top.iter_mut().zip(bytes) {
+            *t = *b;
+        }
+        let top = u64::from_be_bytes(top);
+        match prefix.afi() {
+            Afi::Ipv4 => PrefixKey((top >> 32) << 8 | len),
+            Afi::Ipv6 if len <= 56 => PrefixKey(Self::V6 | Self::EXACT_V6 | (top >> 8) << 6 | len),
+            Afi::Ipv6 => {
+                use std::hash::{BuildHasher, Hash, Hasher};
+                let mut h = hashbrown::DefaultHashBuilder::default().build_hasher();
+                bytes.hash(&mut h);
+                len.hash(&mut h);
+                PrefixKey(Self::V6 | (h.finish() >> 2))
+            }
+        }
+    }
+
+    fn is_exact(self) -> bool {
+        self.0 & Self::V6 == 0 || self.0 & Self::EXACT_V6 != 0
+    }
+
+    /// A multiplicative hash: keys are already well spread but for their
+    /// low bits, which a multiply moves up.
+    fn hash(self) -> u64 {
+        let x = self.0 ^ (self.0 >> 29);
+        x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
+    }
+}
+
+/// An entry of the prefix index: key and id in 12 bytes.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+struct IndexEntry {
+    key: [u32; 2],
+    id: u32,
+}
+
+impl IndexEntry {
+    fn new(key: PrefixKey, id: u32) -> IndexEntry {
+        IndexEntry {
+            key: [(key.0 >> 32) as u32, key.0 as u32],
+            id,
+        }
+    }
+
+    fn key(&self) -> PrefixKey {
+        PrefixKey(u64::from(self.key[0]) << 32 | u64::from(self.key[1]))
+    }
+}
+
 /// One route: 8 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Route {
@@ -116,27 +178,23 @@ pub struct Rib {
     peers: Vec<PeerState>,
     peer_index: HashMap<PeerKey, u16>,
     prefixes: Vec<Prefix>,
-    /// Prefix ids, hashed by their prefix (kept in `prefixes`): 4 bytes a
-    /// prefix instead of a copy of the 18-byte key.
-    prefix_index: HashTable<u32>,
-    hasher: DefaultHashBuilder,
+    /// Prefix ids by a 64-bit key of the prefix (see [`PrefixKey`]): 12
+    /// bytes a prefix, and for all but long IPv6 prefixes no second look
+    /// at `prefixes` to confirm a match.
+    prefix_index: HashTable<IndexEntry>,
     routes: Vec<Vec<Route>>,
     /// Per prefix: full-feed peers with a route to it.
     seen_by_full_feed: Vec<u16>,
     visible: BitSet,
+    /// Prefixes that are IPv6: the family without touching `prefixes`
+    /// (a bit a prefix stays in cache where 18 bytes do not).
+    is_v6: BitSet,
     /// Full-feed peers per family.
     full_feed_peers: [u16; 2],
     paths: Paths,
     path_id_values: Vec<u32>,
     path_id_slots: HashMap<u32, u16>,
     scratch: Vec<u32>,
-}
-
-fn family(prefix: &Prefix) -> usize {
-    match prefix.afi() {
-        Afi::Ipv4 => 0,
-        Afi::Ipv6 => 1,
-    }
 }
 
 impl Rib {
@@ -148,10 +206,10 @@ impl Rib {
             peer_index: HashMap::new(),
             prefixes: Vec::new(),
             prefix_index: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
             routes: Vec::new(),
             seen_by_full_feed: Vec::new(),
             visible: BitSet::default(),
+            is_v6: BitSet::default(),
             full_feed_peers: [0, 0],
             paths: Paths::default(),
             path_id_values: vec![0],
@@ -224,7 +282,7 @@ impl Rib {
                 state.full_feed[fam] = now;
                 changed = true;
                 for id in state.prefixes.iter() {
-                    if self.prefixes.get(id as usize).map(family) != Some(fam) {
+                    if usize::from(self.is_v6.contains(id)) != fam {
                         continue;
                     }
                     if let Some(n) = self.seen_by_full_feed.get_mut(id as usize) {
@@ -350,7 +408,7 @@ impl Rib {
         present: bool,
         out: &mut Vec<Delta>,
     ) {
-        let fam = self.prefixes.get(prefix.0 as usize).map_or(0, family);
+        let fam = self.family_of(prefix);
         let Some(state) = self.peers.get_mut(usize::from(peer.0)) else {
             return;
         };
@@ -378,7 +436,7 @@ impl Rib {
 
     /// Re-judges one prefix's visibility, reporting a change.
     fn judge(&mut self, prefix: PrefixId, out: &mut Vec<Delta>) {
-        let fam = self.prefixes.get(prefix.0 as usize).map_or(0, family);
+        let fam = self.family_of(prefix);
         let seen = self
             .seen_by_full_feed
             .get(prefix.0 as usize)
@@ -397,6 +455,11 @@ impl Rib {
                 visible: now,
             });
         }
+    }
+
+    /// 0 for IPv4, 1 for IPv6.
+    fn family_of(&self, prefix: PrefixId) -> usize {
+        usize::from(self.is_v6.contains(prefix.0))
     }
 
     fn peer_id(&mut self, key: PeerKey) -> PeerId {
@@ -422,13 +485,12 @@ impl Rib {
             return id;
         }
         let id = u32::try_from(self.prefixes.len()).unwrap_or(u32::MAX);
-        let hash = self.hasher.hash_one(prefix);
-        let (prefixes, hasher) = (&self.prefixes, &self.hasher);
-        self.prefix_index.insert_unique(hash, id, |&other| {
-            prefixes
-                .get(other as usize)
-                .map_or(0, |p| hasher.hash_one(p))
-        });
+        let key = PrefixKey::of(&prefix);
+        self.prefix_index
+            .insert_unique(key.hash(), IndexEntry::new(key, id), |e| e.key().hash());
+        if prefix.afi() == Afi::Ipv6 {
+            self.is_v6.insert(id);
+        }
         self.prefixes.push(prefix);
         self.routes.push(Vec::new());
         self.seen_by_full_feed.push(0);
@@ -454,11 +516,13 @@ impl Rib {
     /// The id of a prefix, if the table has ever seen it.
     pub fn prefix_id_of(&self, prefix: &Prefix) -> Option<PrefixId> {
         let prefix = prefix.masked();
-        let hash = self.hasher.hash_one(prefix);
+        let key = PrefixKey::of(&prefix);
         let prefixes = &self.prefixes;
         self.prefix_index
-            .find(hash, |&id| prefixes.get(id as usize) == Some(&prefix))
-            .map(|&id| PrefixId(id))
+            .find(key.hash(), |e| {
+                e.key() == key && (key.is_exact() || prefixes.get(e.id as usize) == Some(&prefix))
+            })
+            .map(|e| PrefixId(e.id))
     }
 
     /// Distinct prefixes ever seen.
@@ -536,14 +600,53 @@ impl Rib {
         routes
             + self.routes.capacity() * std::mem::size_of::<Vec<Route>>()
             + self.prefixes.capacity() * std::mem::size_of::<Prefix>()
-            + self.prefix_index.capacity() * 5
+            + self.prefix_index.capacity() * (std::mem::size_of::<IndexEntry>() + 1)
             + self.seen_by_full_feed.capacity() * 2
             + self.visible.heap_bytes()
+            + self.is_v6.heap_bytes()
             + self
                 .peers
                 .iter()
                 .map(|p| p.prefixes.heap_bytes())
                 .sum::<usize>()
             + self.paths.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_keys_are_exact_for_ipv4_and_short_ipv6() {
+        let prefixes: Vec<Prefix> = [
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "10.0.0.0/9",
+            "175.45.176.0/24",
+            "255.255.255.255/32",
+            "::/0",
+            "2001:db8::/32",
+            "2001:db8::/48",
+            "2001:db8:0:ff00::/56",
+            "2001:db8::/64",
+            "2001:db8::1/128",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        let keys: Vec<PrefixKey> = prefixes.iter().map(PrefixKey::of).collect();
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        let exact: Vec<bool> = keys.iter().map(|k| k.is_exact()).collect();
+        assert_eq!(
+            exact,
+            [true, true, true, true, true, true, true, true, true, false, false]
+        );
+        let entry = IndexEntry::new(keys[3], 7);
+        assert_eq!(entry.key(), keys[3]);
     }
 }
