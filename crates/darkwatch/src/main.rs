@@ -1,9 +1,12 @@
 //! The darkwatch binary: command-line parsing and wiring of the pipeline's
 //! crates. Every subcommand lives in its own module.
 
+mod demo;
 mod dump;
+mod pipeline;
 mod replay;
 mod scenario;
+mod signals;
 mod synth;
 
 use std::process::ExitCode;
@@ -23,8 +26,12 @@ struct Cli {
 enum Command {
     /// Print the route entries of MRT archives, one per line, as `bgpdump -m` does (or as JSON).
     Dump(dump::DumpArgs),
-    /// Replay MRT archives in event time into the route table and summarise.
+    /// Replay MRT archives in event time into the route table (and with --db, series into the store).
     Replay(replay::ReplayArgs),
+    /// Print an entity's series from the store (country/KP, as/131279, prefix/...).
+    Signals(signals::SignalsArgs),
+    /// Replay the bundled North Korea 2014 scenario and show what darkwatch sees.
+    Demo,
     /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
     SynthTable(synth::SynthArgs),
     /// Turn a scenario (TOML) into real MRT: a RIB at its start and 5-minute update files.
@@ -46,6 +53,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dump(args) => dump::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Signals(args) => signals::run(&args),
+        Command::Demo => demo::run(),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),
     };

@@ -1,23 +1,23 @@
-//! `darkwatch replay`: archives through the deterministic core. Files are
-//! replayed in event time (tables first, then updates merged across files
-//! and collectors) into the shared route table, which re-judges full-feed
-//! peers at every 5-minute bin boundary of event time, as the signal stage
-//! will. For now it closes with a summary of what was read and the state
-//! of the table; series and the store come with the signal stage.
+//! `darkwatch replay`: archives through the deterministic core
+//! ([`crate::pipeline`]): files in event time into the shared route table and,
+//! with `--db`, the series of every country, origin AS and watched prefix
+//! into the store. It closes with a summary of what was read and the state
+//! of the table.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use feed::{replay, ReplayInput, ReplaySummary};
-use rib::{Delta, Rib, RibConfig};
+use feed::{ReplayInput, ReplaySummary};
+use geo::RegistryTable;
+use rib::Rib;
+use signal::BinRow;
 use wire::event::Timestamp;
-use wire::Afi;
+use wire::{Afi, Prefix};
 
-/// Length of a bin in microseconds (DESIGN.md: 5 minutes, aligned to UTC).
-const BIN_US: u64 = 300 * 1_000_000;
+use crate::pipeline::{self, SeriesSink};
 
 /// Output formats of `replay`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -38,6 +38,17 @@ pub struct ReplayArgs {
     /// file's name, e.g. `rrc06`, `route-views.jinx`).
     #[arg(long)]
     collector: Option<String>,
+    /// Write the series of every country, origin AS and watched prefix to
+    /// this SQLite database (created if missing).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// RIR delegated-extended files for prefix to country (repeatable;
+    /// default: the registry data built into the `iptocc` crate).
+    #[arg(long, value_name = "FILE")]
+    registry: Vec<PathBuf>,
+    /// A prefix that gets its own series (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    watch: Vec<Prefix>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = ReplayFormat::Table)]
     format: ReplayFormat,
@@ -53,6 +64,65 @@ struct TableState {
     visible: [usize; 2],
     full_feed: [u16; 2],
     paths: usize,
+    rows: u64,
+}
+
+/// The registry from files, or the built-in one.
+pub fn load_registry(files: &[PathBuf]) -> anyhow::Result<RegistryTable> {
+    if files.is_empty() {
+        return Ok(RegistryTable::embedded());
+    }
+    let (table, reports) = geo::load_delegated_files(files)?;
+    for report in &reports {
+        for e in &report.errors {
+            eprintln!("darkwatch: warning: registry row skipped: {e}");
+        }
+    }
+    Ok(table)
+}
+
+/// Replays `inputs`, writing series to `db` when given; returns the
+/// summary, the table and the number of series rows written.
+pub fn replay_into(
+    inputs: &[ReplayInput],
+    db: Option<(&Path, &RegistryTable, Vec<Prefix>)>,
+    quiet: bool,
+) -> anyhow::Result<(ReplaySummary, Rib, u64)> {
+    let on_damage = |damage: &feed::Damage| {
+        if !quiet {
+            eprintln!("darkwatch replay: warning: {damage}");
+        }
+    };
+    let Some((path, registry, watched)) = db else {
+        let (summary, table) =
+            pipeline::run(inputs, None::<SeriesSink<'_, fn(&[BinRow])>>, on_damage)?;
+        return Ok((summary, table, 0));
+    };
+    let mut store = store::Store::open(path)?;
+    let mut pending: Vec<BinRow> = Vec::new();
+    let mut written = 0u64;
+    let mut failure: Option<store::StoreError> = None;
+    let sink = SeriesSink {
+        registry,
+        watched,
+        on_rows: |rows: &[BinRow]| {
+            pending.extend_from_slice(rows);
+            if pending.len() >= 10_000 && failure.is_none() {
+                match store.write_rows(&pending) {
+                    Ok(()) => written += pending.len() as u64,
+                    Err(e) => failure = Some(e),
+                }
+                pending.clear();
+            }
+        },
+    };
+    let (summary, table) = pipeline::run(inputs, Some(sink), on_damage)?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    store.write_rows(&pending)?;
+    written += pending.len() as u64;
+    Ok((summary, table, written))
 }
 
 /// Runs `replay`.
@@ -68,33 +138,15 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             None => ReplayInput::guess(path),
         })
         .collect();
-    let mut table = Rib::new(RibConfig::default());
-    let mut deltas: Vec<Delta> = Vec::new();
-    let mut bin_end: Option<u64> = None;
-    let summary = replay(
-        &inputs,
-        |event| {
-            // Crossing a bin boundary closes the bin: full-feed peers are
-            // judged on the table as it stood at its end.
-            let t = event.time.0;
-            match bin_end {
-                Some(end) if t >= end => {
-                    table.refresh_full_feed(&mut deltas);
-                    bin_end = Some(t - t % BIN_US + BIN_US);
-                }
-                None => bin_end = Some(t - t % BIN_US + BIN_US),
-                Some(_) => {}
-            }
-            table.apply(event, &mut deltas);
-            deltas.clear();
-        },
-        |damage| {
-            if !args.quiet {
-                eprintln!("darkwatch replay: warning: {damage}");
-            }
-        },
-    )?;
-    table.refresh_full_feed(&mut deltas);
+    let registry = match args.db {
+        Some(_) => Some(load_registry(&args.registry)?),
+        None => None,
+    };
+    let db = match (&args.db, &registry) {
+        (Some(path), Some(registry)) => Some((path.as_path(), registry, args.watch.clone())),
+        _ => None,
+    };
+    let (summary, table, rows) = replay_into(&inputs, db, args.quiet)?;
     let state = TableState {
         routes: table.route_count(),
         prefixes: table.prefix_count(),
@@ -104,6 +156,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             table.full_feed_peers(Afi::Ipv6),
         ],
         paths: table.paths().len(),
+        rows,
     };
     let text = match args.format {
         ReplayFormat::Table => table_text(&summary, &state),
@@ -131,7 +184,7 @@ fn visible_by_family(table: &Rib) -> [usize; 2] {
 }
 
 /// `2014-05-30T22:00:00Z` for an event time.
-fn utc(t: Timestamp) -> String {
+pub fn utc(t: Timestamp) -> String {
     let secs = i64::try_from(t.secs()).unwrap_or(i64::MAX);
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -161,6 +214,7 @@ fn fields(s: &ReplaySummary, t: &TableState) -> Vec<(&'static str, String)> {
         ("visible_prefixes_v6", t.visible[1].to_string()),
         ("routes", t.routes.to_string()),
         ("as_paths", t.paths.to_string()),
+        ("series_rows_written", t.rows.to_string()),
         ("first_event", first),
         ("last_event", last),
     ]

@@ -125,7 +125,7 @@ mod format;
 mod write;
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -161,8 +161,14 @@ pub struct SynthArgs {
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     let path = &args.scenario;
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let scenario = format::parse(&path.display().to_string(), &text)?;
-    let dir = &args.out;
+    synthesize(&path.display().to_string(), &text, &args.out)?;
+    Ok(())
+}
+
+/// Writes the MRT files of the scenario `text` (named `name` in errors)
+/// into `dir`, reports them on stderr, and returns their paths.
+pub fn synthesize(name: &str, text: &str, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let scenario = format::parse(name, text)?;
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut sink = write::GzDir::new(dir);
     let counts = write::render(&scenario, &mut sink)?;
@@ -179,7 +185,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         counts.withdrawn,
         counts.state_changes,
     );
-    Ok(())
+    Ok(sink.written.into_iter().map(|(p, _)| p).collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,56 @@
+//! `darkwatch demo`: what darkwatch does, on the bundled North Korea 2014
+//! scenario. It writes the scenario as real MRT into a temporary folder,
+//! replays it into a database there (countries from the registry data
+//! built into the binary), and prints North Korea's series around the
+//! outage of 22 December 2014. The dashboard will grow out of this.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use feed::ReplayInput;
+
+use crate::replay::{load_registry, replay_into};
+use crate::signals::{render, SignalsFormat};
+
+/// The bundled scenario.
+const KP_2014: &str = include_str!("../../../scenarios/kp-2014.toml");
+
+/// 2014-12-20 00:00 and 2014-12-23 04:00 UTC: the window printed, from
+/// the churn before the outage to the return.
+const WINDOW: (u64, u64) = (1_419_033_600, 1_419_307_200);
+
+/// Runs `demo`.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let dir = tempfile::tempdir().context("creating a temporary folder")?;
+    let files = crate::scenario::synthesize("scenarios/kp-2014.toml", KP_2014, dir.path())?;
+    let inputs: Vec<ReplayInput> = files
+        .iter()
+        .map(|p| ReplayInput {
+            path: p.clone(),
+            collector: "kp-2014".into(),
+        })
+        .collect();
+    let registry = load_registry(&[])?;
+    let db = dir.path().join("darkwatch.db");
+    let watched = vec!["175.45.176.0/22".parse()?];
+    let (summary, _, rows) = replay_into(&inputs, Some((&db, &registry, watched)), true)?;
+    eprintln!(
+        "darkwatch demo: replayed {} files ({} announcements, {} withdrawals, {} peers) into {} series rows",
+        summary.files, summary.announces, summary.withdraws, summary.peers, rows
+    );
+    let store = store::Store::open(&db)?;
+    let points = store.series("country/KP", WINDOW.0, WINDOW.1)?;
+    print!("{}", render("country/KP", &points, SignalsFormat::Table));
+    println!();
+    println!(
+        "Rows are change points (a bin without a row keeps the values above it). North Korea's four /24s (AS131279, whose only upstream is AS4837) flap on 20 and 21 December, are visible until 16:15 UTC on 22 December 2014, withdrawn by every peer within seconds, and back at 01:45 on the 23rd. More: darkwatch signals --db {} as/131279",
+        db.display()
+    );
+    // Keep the folder so that the database can be explored after the demo.
+    let kept = dir.keep();
+    eprintln!(
+        "darkwatch demo: the scenario's files and database are in {}",
+        kept.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
