@@ -63,15 +63,16 @@ fn embedded_default_knows_north_korea_and_agrees_with_iptocc() {
     assert_eq!(s.total, 65536);
 }
 
-/// Every one of the 2^32 addresses: the swept table against iptocc.
-/// Slow in debug; run with
-/// `cargo test --release -p darkwatch-geo --test embedded -- --ignored`.
+/// The swept table against iptocc at every 251st address: 17 million
+/// addresses, each /24 met at a varying last octet (251 is prime to 256),
+/// so sub-/24 blocks inside a /24 are found too. (Asking all 2^32 found no
+/// difference either, in 97 s; this sample keeps the test under a second
+/// in release builds.)
 #[test]
-#[ignore = "asks all 2^32 IPv4 addresses; run in release"]
-fn sweep_is_exact_at_every_address() {
+fn sweep_agrees_with_iptocc_across_the_address_space() {
     let t = RegistryTable::embedded();
     let mut wrong = 0u64;
-    for addr in 0..=u32::MAX {
+    for addr in (0..=u32::MAX).step_by(251) {
         let a = Ipv4Addr::from(addr);
         if t.lookup_v4(a) != iptocc::country_code(a).map(cc) {
             if wrong < 20 {
