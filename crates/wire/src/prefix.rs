@@ -156,12 +156,17 @@ impl Prefix {
 
     /// Appends the `addr/len` text form (inet_ntop style) to `out`.
     pub fn write_text(&self, out: &mut Vec<u8>) {
+        self.write_text_styled(out, text::Ipv6Style::InetNtop);
+    }
+
+    /// Appends the `addr/len` text form, IPv6 written in `style`.
+    pub fn write_text_styled(&self, out: &mut Vec<u8>, style: text::Ipv6Style) {
         match self.afi {
             Afi::Ipv4 => {
                 let [a, b, c, d, ..] = self.addr;
                 text::write_ipv4(out, [a, b, c, d]);
             }
-            Afi::Ipv6 => text::write_ipv6(out, self.addr),
+            Afi::Ipv6 => text::write_ipv6_styled(out, self.addr, style),
         }
         out.push(b'/');
         text::write_u32(out, u32::from(self.len));

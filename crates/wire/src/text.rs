@@ -52,51 +52,61 @@ fn write_hex_group(out: &mut Vec<u8>, group: u16) {
     }
 }
 
+/// How an IPv6 address is shortened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6Style {
+    /// inet_ntop(3) as in glibc, RFC 5952: only runs of two or more zero
+    /// groups are shortened; `::a.b.c.d` only when the seventh group is
+    /// not zero.
+    InetNtop,
+    /// bgpdump's own writer: a single zero group is shortened too
+    /// (`2001:7f8:30::2:1:0:8447`), and `::a.b.c.d` is used for every
+    /// IPv4-compatible address but `::` and `::1`.
+    Bgpdump,
+}
+
 /// Appends an IPv6 address as inet_ntop(3) writes it.
 pub fn write_ipv6(out: &mut Vec<u8>, octets: [u8; 16]) {
-    let mut groups = [0u16; 8];
-    for (g, pair) in groups.iter_mut().zip(octets.chunks_exact(2)) {
-        if let [hi, lo] = *pair {
-            *g = u16::from_be_bytes([hi, lo]);
-        }
+    write_ipv6_styled(out, octets, Ipv6Style::InetNtop);
+}
+
+/// Appends an IPv6 address in `style`: lower-case hex, the longest run of
+/// zero groups (the first on a tie) as `::`, and IPv4-mapped and
+/// IPv4-compatible addresses with a dotted IPv4 tail.
+pub fn write_ipv6_styled(out: &mut Vec<u8>, octets: [u8; 16], style: Ipv6Style) {
+    let groups = std::net::Ipv6Addr::from(octets).segments();
+    let [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
+    let high_zero = g0 == 0 && g1 == 0 && g2 == 0 && g3 == 0 && g4 == 0;
+    let compatible = match style {
+        Ipv6Style::InetNtop => g6 != 0,
+        Ipv6Style::Bgpdump => (u32::from(g6) << 16 | u32::from(g7)) > 1,
+    };
+    if high_zero && (g5 == 0xffff || (g5 == 0 && compatible)) {
+        out.extend_from_slice(if g5 == 0xffff { b"::ffff:" } else { b"::" });
+        let [.., a, b, c, d] = octets;
+        write_ipv4(out, [a, b, c, d]);
+        return;
     }
-    // Longest run of zero groups, first one on a tie; runs of one are kept.
+    let shortest = match style {
+        Ipv6Style::InetNtop => 2,
+        Ipv6Style::Bgpdump => 1,
+    };
     let (mut best_start, mut best_len) = (usize::MAX, 0usize);
-    let mut run_start = 0usize;
-    let mut run_len = 0usize;
-    for (i, &g) in groups.iter().enumerate() {
-        if g == 0 {
-            if run_len == 0 {
-                run_start = i;
-            }
-            run_len += 1;
-            if run_len > best_len {
-                best_start = run_start;
-                best_len = run_len;
-            }
-        } else {
-            run_len = 0;
+    let mut i = 0;
+    while i < 8 {
+        let run = groups.iter().skip(i).take_while(|&&g| g == 0).count();
+        if run >= shortest && run > best_len {
+            best_start = i;
+            best_len = run;
         }
+        i += run.max(1);
     }
-    if best_len < 2 {
-        best_start = usize::MAX;
-    }
-    let [.., g5, _, _] = groups;
-    let ipv4_tail = best_start == 0 && (best_len == 6 || (best_len == 5 && g5 == 0xffff));
-    let mut i = 0usize;
+    let mut i = 0;
     while i < 8 {
         if i == best_start {
-            out.push(b':');
-            if i == 0 {
-                out.push(b':');
-            }
+            out.extend_from_slice(if i == 0 { b"::" } else { b":" });
             i += best_len;
             continue;
-        }
-        if i == 6 && ipv4_tail {
-            let [.., a, b, c, d] = octets;
-            write_ipv4(out, [a, b, c, d]);
-            return;
         }
         write_hex_group(out, groups.get(i).copied().unwrap_or(0));
         if i < 7 {
@@ -131,6 +141,25 @@ mod tests {
         assert_eq!(v6("::1.2.3.4"), "::1.2.3.4");
         assert_eq!(v6("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
         assert_eq!(v6("1:0:0:2:0:0:3:4"), "1::2:0:0:3:4");
+        assert_eq!(v6("::5"), "::5");
+    }
+
+    #[test]
+    fn ipv6_like_bgpdump() {
+        let b = |s: &str| {
+            let mut out = Vec::new();
+            let a: std::net::Ipv6Addr = s.parse().unwrap();
+            write_ipv6_styled(&mut out, a.octets(), Ipv6Style::Bgpdump);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(b("2001:7f8:30:0:2:1:0:8447"), "2001:7f8:30::2:1:0:8447");
+        assert_eq!(b("fe80::"), "fe80::");
+        assert_eq!(b("2001:db8::1"), "2001:db8::1");
+        assert_eq!(b("::ffff:192.168.2.1"), "::ffff:192.168.2.1");
+        assert_eq!(b("::192.168.1.2"), "::192.168.1.2");
+        assert_eq!(b("::5"), "::0.0.0.5");
+        assert_eq!(b("::1"), "::1");
+        assert_eq!(b("::"), "::");
     }
 
     #[test]

@@ -15,8 +15,7 @@ use std::net::IpAddr;
 
 use wire::attr::write_community;
 use wire::entry::{Entry, EntryKind, Source};
-use wire::text::{write_ipv4, write_u32};
-use wire::Prefix;
+use wire::text::{write_ipv4, write_ipv6_styled, write_u32, Ipv6Style};
 
 /// Appends the line of `entry` to `out` (nothing for an End-of-RIB marker,
 /// which bgpdump does not print).
@@ -48,7 +47,7 @@ pub fn write_line(out: &mut Vec<u8>, entry: &Entry<'_, '_>) {
         return;
     }
     if let Some(prefix) = entry.prefix {
-        write_prefix(out, &prefix);
+        prefix.write_text_styled(out, Ipv6Style::Bgpdump);
     }
     if entry.add_path {
         out.push(b'|');
@@ -135,74 +134,8 @@ fn kind_label(entry: &Entry<'_, '_>) -> &'static str {
 fn write_ip(out: &mut Vec<u8>, ip: Option<IpAddr>) {
     match ip {
         Some(IpAddr::V4(a)) => write_ipv4(out, a.octets()),
-        Some(IpAddr::V6(a)) => write_ipv6_bgpdump(out, a.octets()),
+        Some(IpAddr::V6(a)) => write_ipv6_styled(out, a.octets(), Ipv6Style::Bgpdump),
         None => out.extend_from_slice(b"0.0.0.0"),
-    }
-}
-
-fn write_prefix(out: &mut Vec<u8>, prefix: &Prefix) {
-    match prefix.addr() {
-        IpAddr::V4(a) => write_ipv4(out, a.octets()),
-        IpAddr::V6(a) => write_ipv6_bgpdump(out, a.octets()),
-    }
-    out.push(b'/');
-    write_u32(out, u32::from(prefix.len()));
-}
-
-/// IPv6 as bgpdump writes it: unlike inet_ntop(3) (RFC 5952), the longest
-/// run of zero groups is compressed even when it is a single group
-/// (`2001:7f8:30::2:1:0:8447`); the first run wins a tie; IPv4-mapped and
-/// IPv4-compatible addresses (other than `::` and `::1`) end in dotted form.
-fn write_ipv6_bgpdump(out: &mut Vec<u8>, octets: [u8; 16]) {
-    let addr = std::net::Ipv6Addr::from(octets);
-    let groups = addr.segments();
-    let [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
-    let [.., a, b, c, d] = octets;
-    let high_zero = g0 == 0 && g1 == 0 && g2 == 0 && g3 == 0 && g4 == 0;
-    if high_zero && g5 == 0xffff {
-        out.extend_from_slice(b"::ffff:");
-        write_ipv4(out, [a, b, c, d]);
-        return;
-    }
-    if high_zero && g5 == 0 && (u32::from(g6) << 16 | u32::from(g7)) > 1 {
-        out.extend_from_slice(b"::");
-        write_ipv4(out, [a, b, c, d]);
-        return;
-    }
-    let (mut best_start, mut best_len) = (usize::MAX, 0usize);
-    let mut i = 0;
-    while i < 8 {
-        let run = groups.iter().skip(i).take_while(|&&g| g == 0).count();
-        if run > best_len {
-            best_start = i;
-            best_len = run;
-        }
-        i += run.max(1);
-    }
-    let mut i = 0;
-    while i < 8 {
-        if i == best_start {
-            out.extend_from_slice(if i == 0 { b"::" } else { b":" });
-            i += best_len;
-            continue;
-        }
-        write_hex(out, groups.get(i).copied().unwrap_or(0));
-        if i != 7 {
-            out.push(b':');
-        }
-        i += 1;
-    }
-}
-
-fn write_hex(out: &mut Vec<u8>, group: u16) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut started = false;
-    for shift in [12u16, 8, 4, 0] {
-        let nibble = usize::from((group >> shift) & 0xf);
-        if started || nibble != 0 || shift == 0 {
-            started = true;
-            out.push(HEX.get(nibble).copied().unwrap_or(b'0'));
-        }
     }
 }
 
