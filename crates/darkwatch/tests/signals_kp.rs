@@ -1,51 +1,55 @@
 //! North Korea, 22 December 2014, end to end: `darkwatch synth` writes the
-//! kp-2014 scenario as real MRT, the files are replayed in event time into
-//! the route table, and the signal stage's series for country/KP and
-//! as/131279 show four visible /24s before 16:15 UTC, none during the
+//! kp-2014 scenario as real MRT, `darkwatch replay --db` replays it in
+//! event time through the route table and the signal stage into the store,
+//! and the stored series for country/KP, as/131279 and the watched /22
+//! show four visible /24s before 16:15 UTC, none during the
 //! outage, four again after about 9.5 hours, and the churn before it.
 
 mod common;
 
 use common::*;
-use rib::{Delta, Rib, RibConfig};
-use signal::{BinRow, Entity, Signals};
+use signal::{BinRow, Entity};
 
-/// Replays `dir`'s archives through the table and the signal stage.
-fn series(dir: &std::path::Path, registry: &geo::RegistryTable) -> Vec<BinRow> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
+/// Replays `dir`'s archives with `darkwatch replay --db` and reads the
+/// series of `entities` back from the store.
+fn series(dir: &std::path::Path, entities: &[Entity]) -> Vec<BinRow> {
+    let db = dir.join("kp.db");
+    let registry = data_dir().join("registry/delegated-apnic-extended-latest.gz");
+    let mut args: Vec<String> = vec![
+        "replay".into(),
+        "--quiet".into(),
+        "--db".into(),
+        db.display().to_string(),
+        "--registry".into(),
+        registry.display().to_string(),
+        "--watch".into(),
+        "175.45.176.0/22".into(),
+    ];
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("mrt"))
         .unwrap()
-        .map(|e| e.unwrap().path())
+        .map(|e| e.unwrap().path().display().to_string())
         .collect();
     files.sort();
-    let inputs: Vec<_> = files.iter().map(|p| feed::ReplayInput::guess(p)).collect();
-    let watched: Vec<wire::Prefix> = vec!["175.45.176.0/22".parse().unwrap()];
-    let mut signals = Signals::new(registry, 300, &watched);
-    let mut table = Rib::new(RibConfig::default());
-    let mut deltas: Vec<Delta> = Vec::new();
+    args.extend(files);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = darkwatch(&argv);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("damaged_records      0\n"));
+    let store = store::Store::open(&db).unwrap();
     let mut rows = Vec::new();
-    let mut bin_end = None;
-    let summary = feed::replay(
-        &inputs,
-        |event| {
-            let t = event.time.secs();
-            if bin_end.is_some_and(|end| t >= end) {
-                table.refresh_full_feed(&mut deltas);
-                signals.observe(event.time, &table, &deltas, &mut rows);
-                deltas.clear();
-            }
-            if bin_end.is_none_or(|end| t >= end) {
-                bin_end = Some(t - t % 300 + 300);
-            }
-            table.apply(event, &mut deltas);
-            signals.observe(event.time, &table, &deltas, &mut rows);
-            deltas.clear();
-        },
-        |d| panic!("synthetic data is damaged: {d}"),
-    )
-    .unwrap();
-    assert_eq!(summary.damaged, 0);
-    table.refresh_full_feed(&mut deltas);
-    signals.close(&mut rows);
+    for &entity in entities {
+        for p in store.series(&entity.to_string(), 0, u64::MAX >> 1).unwrap() {
+            rows.push(BinRow {
+                bin_start: p.bin_start,
+                entity,
+                values: p.values,
+            });
+        }
+    }
     rows
 }
 
@@ -62,26 +66,22 @@ fn kp_2014_goes_dark_at_16_15_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let scenario =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml");
+    let mrt = dir.path().join("mrt");
     let out = darkwatch(&[
         "synth",
         scenario.to_str().unwrap(),
         "--out",
-        dir.path().to_str().unwrap(),
+        mrt.to_str().unwrap(),
     ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (registry, _) =
-        geo::load_delegated_files(
-            &[data_dir().join("registry/delegated-apnic-extended-latest.gz")],
-        )
-        .unwrap();
-    let rows = series(dir.path(), &registry);
     let kp = Entity::Country("KP".parse().unwrap());
     let as_kp = Entity::As(131_279);
     let watched = Entity::Prefix("175.45.176.0/22".parse().unwrap());
+    let rows = series(dir.path(), &[kp, as_kp, watched]);
     // 2014-12-22 16:00 UTC, 16:15, 23 Dec 01:40 and 02:00.
     let (before, dark_from, back_at) = (1_419_264_000u64, 1_419_264_900u64, 1_419_299_100u64);
     for entity in [kp, as_kp, watched] {
