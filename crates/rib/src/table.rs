@@ -331,17 +331,13 @@ impl Rib {
             .filter(|p| doomed(*p))
             .collect();
         for prefix in ids {
-            let slots: Vec<u16> = self
+            // One removal at a time: each changes the prefix's routes.
+            while let Some(slot) = self
                 .routes
                 .get(prefix.0 as usize)
-                .map(|rs| {
-                    rs.iter()
-                        .filter(|r| r.peer == peer.0)
-                        .map(|r| r.slot)
-                        .collect()
-                })
-                .unwrap_or_default();
-            for slot in slots {
+                .and_then(|rs| rs.iter().find(|r| r.peer == peer.0))
+                .map(|r| r.slot)
+            {
                 self.put(prefix, peer, slot, None, out);
             }
         }

@@ -321,13 +321,13 @@ fn end_of_rib(update: &Update<'_>, attrs: &Attributes<'_>) -> Option<(u16, u8)> 
     if update.is_end_of_rib() {
         return Some((1, 1));
     }
-    let only_empty_unreach = update.withdrawn(false).is_empty()
+    // Only an update whose one attribute is an empty MP_UNREACH_NLRI; the
+    // cheap tests first, as every update passes through here.
+    let unreach = attrs.mp_unreach.filter(|u| u.nlri_bytes().is_empty())?;
+    let alone = update.withdrawn(false).is_empty()
         && update.announced(false).is_empty()
         && attrs.raw().count() == 1;
-    match attrs.mp_unreach {
-        Some(u) if only_empty_unreach && u.nlri_bytes().is_empty() => Some((u.afi, u.safi)),
-        _ => None,
-    }
+    alone.then_some((unreach.afi, unreach.safi))
 }
 
 fn attr_result(attrs: &Attributes<'_>) -> Result<()> {
