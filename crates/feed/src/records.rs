@@ -108,6 +108,16 @@ pub struct Damage {
 }
 
 impl Damage {
+    /// Damage of the record at `offset` of `path`.
+    pub fn in_record(path: &Path, offset: u64, header: Header, kind: DamageKind) -> Damage {
+        Damage {
+            path: path.to_owned(),
+            offset,
+            header: Some(header),
+            kind,
+        }
+    }
+
     /// True when nothing can be read after this damage.
     pub fn is_final(&self) -> bool {
         matches!(
@@ -388,12 +398,12 @@ impl MrtReader {
                 raw,
                 framing,
             })),
-            Err(e) => Some(Err(Damage {
-                path: self.path.clone(),
+            Err(e) => Some(Err(Damage::in_record(
+                &self.path,
                 offset,
-                header: Some(header),
-                kind: DamageKind::Decode(e),
-            })),
+                header,
+                DamageKind::Decode(e),
+            ))),
         }
     }
 

@@ -248,12 +248,12 @@ where
     /// Reports the repair a record's framing needed, if any.
     fn framing(&mut self, path: &Path, record: &RecordAt<'_>) {
         if let Some(kind) = record.framing.clone() {
-            self.damage(&Damage {
-                path: path.to_owned(),
-                offset: record.offset,
-                header: Some(record.raw.header),
+            self.damage(&Damage::in_record(
+                path,
+                record.offset,
+                record.raw.header,
                 kind,
-            });
+            ));
         }
     }
 
@@ -276,12 +276,12 @@ where
             }
         });
         if let Some(error) = visited.error {
-            self.damage(&Damage {
-                path: at.0.to_owned(),
-                offset: at.1,
-                header: Some(raw.header),
-                kind: DamageKind::Decode(error),
-            });
+            self.damage(&Damage::in_record(
+                at.0,
+                at.1,
+                raw.header,
+                DamageKind::Decode(error),
+            ));
         }
     }
 
@@ -417,12 +417,12 @@ impl Stream {
                 let at = (path.as_path(), pending.offset);
                 sink.record(at, &raw, self.collector, &mut self.peers, None);
             }
-            Err(e) => sink.damage(&Damage {
-                path,
-                offset: pending.offset,
-                header: Some(pending.header),
-                kind: DamageKind::Decode(e),
-            }),
+            Err(e) => sink.damage(&Damage::in_record(
+                &path,
+                pending.offset,
+                pending.header,
+                DamageKind::Decode(e),
+            )),
         }
         self.spare = pending.payload;
     }

@@ -8,12 +8,12 @@ mod filter;
 mod json;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use feed::{Damage, DamageKind, MrtReader, RecordAt};
+use feed::{Damage, DamageKind, MrtReader};
 use wire::entry::{visit, Entry, PeerTable};
 use wire::Prefix;
 
@@ -92,7 +92,11 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
             };
             totals.records += 1;
             if let Some(kind) = record.framing.clone() {
-                if note(&mut totals, record_damage(path, &record, kind), args) {
+                if note(
+                    &mut totals,
+                    Damage::in_record(path, record.offset, record.raw.header, kind),
+                    args,
+                ) {
                     return finish_strict(&mut out, &mut line);
                 }
             }
@@ -110,7 +114,12 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
                 write_out(&mut out, &mut line)?;
             }
             if let Some(error) = visited.error {
-                let damage = record_damage(path, &record, DamageKind::Decode(error));
+                let damage = Damage::in_record(
+                    path,
+                    record.offset,
+                    record.raw.header,
+                    DamageKind::Decode(error),
+                );
                 if note(&mut totals, damage, args) {
                     return finish_strict(&mut out, &mut line);
                 }
@@ -132,15 +141,6 @@ pub fn run(args: &DumpArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn record_damage(path: &Path, record: &RecordAt<'_>, kind: DamageKind) -> Damage {
-    Damage {
-        path: path.to_owned(),
-        offset: record.offset,
-        header: Some(record.raw.header),
-        kind,
-    }
 }
 
 /// Counts and prints one damage report; true when `--strict` says stop.
