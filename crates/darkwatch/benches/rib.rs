@@ -17,7 +17,7 @@ use wire::aspath::SegmentKind;
 use wire::attr::{AttrContext, Attributes, Origin};
 use wire::encode::attr;
 use wire::event::{EventKind, RouteEvent, Timestamp};
-use wire::{AsnWidth, Reader};
+use wire::{AsnWidth, Prefix, Reader};
 
 /// The system allocator, counting the bytes currently allocated.
 struct Counting;
@@ -131,38 +131,30 @@ fn main() {
         .iter()
         .map(|b| Attributes::decode(Reader::new(b), ctx))
         .collect();
-    let prefixes: Vec<_> = (0..table.prefix_count() as u32)
-        .filter_map(|i| table.prefix(rib::PrefixId(i)))
-        .collect();
     let peers: Vec<_> = table.peers().map(|(_, info)| info.key).collect();
-    let updates = 5_000_000u64;
-    let mut x = 0x2014_1222_u64;
-    let start = Instant::now();
-    for i in 0..updates {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let prefix = prefixes[(x % prefixes.len() as u64) as usize];
-        let peer = peers[((x >> 32) % peers.len() as u64) as usize];
-        let kind = if i % 4 == 3 {
-            EventKind::Withdraw
-        } else {
-            EventKind::Announce
-        };
-        let event = RouteEvent {
-            time: Timestamp::from_secs(1_419_206_400 + (i / 1000) as u32),
-            peer,
-            kind,
-            prefix: Some(prefix),
-            path_id: None,
-            attrs: attrs.get((x >> 20) as usize % attrs.len()),
-            next_hop: None,
-            from_table: false,
-        };
-        table.apply(&event, &mut deltas);
-        deltas.clear();
-    }
-    let update_rate = updates as f64 / start.elapsed().as_secs_f64();
+    let attrs = &attrs;
+    let run = |table: &mut Rib, plan: &[Update], deltas: &mut Vec<Delta>| {
+        let start = Instant::now();
+        for (i, u) in plan.iter().enumerate() {
+            let event = RouteEvent {
+                time: Timestamp::from_secs(1_419_206_400 + (i / 1000) as u32),
+                peer: peers[usize::from(u.peer)],
+                kind: u.kind,
+                prefix: Some(u.prefix),
+                path_id: None,
+                attrs: attrs.get(usize::from(u.attrs)),
+                next_hop: None,
+                from_table: false,
+            };
+            table.apply(&event, deltas);
+            deltas.clear();
+        }
+        plan.len() as f64 / start.elapsed().as_secs_f64()
+    };
+    let churn = churn_plan(&table, 5_000_000, attrs.len());
+    let churn_rate = run(&mut table, &churn, &mut deltas);
+    let uniform = uniform_plan(&table, 5_000_000, attrs.len());
+    let uniform_rate = run(&mut table, &uniform, &mut deltas);
 
     println!(
         "rib: {routes} routes, {} prefixes, {} interned paths",
@@ -171,7 +163,91 @@ fn main() {
     );
     println!("rib/bytes-per-route {:.1}", bytes as f64 / routes as f64);
     println!("rib/load-events-per-second {load_rate:.0}");
-    println!("rib/update-events-per-second {update_rate:.0}");
+    println!("rib/churn-events-per-second {churn_rate:.0}");
+    println!("rib/uniform-events-per-second {uniform_rate:.0}");
     println!("rib/replay-decode-only-seconds {decode_only:.3}");
     println!("rib/replay-with-table-seconds {with_table:.3}");
+}
+
+/// One planned update: the prefix (carried whole, as a decoded message
+/// would, so the timed loop reads it sequentially), and indexes into the
+/// table's peers and the prepared attribute sets.
+struct Update {
+    prefix: Prefix,
+    peer: u16,
+    attrs: u8,
+    kind: EventKind,
+}
+
+/// A small deterministic generator (xorshift64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Steady churn on the loaded table, the shape of a real update stream:
+/// each update picks a random route of the table as loaded (a random
+/// prefix, then one of its routes); a route that is there changes path
+/// (3 in 4) or is withdrawn (1 in 4), one withdrawn earlier is announced
+/// again. The table keeps its size, as a collector's does.
+fn churn_plan(table: &Rib, n: usize, attr_sets: usize) -> Vec<Update> {
+    let mut rng = Rng(0x2014_1222);
+    let mut withdrawn = std::collections::HashSet::new();
+    let count = table.prefix_count();
+    let mut plan = Vec::with_capacity(n);
+    while plan.len() < n {
+        let prefix = rng.below(count) as u32;
+        let routes: Vec<_> = table.routes(rib::PrefixId(prefix)).collect();
+        if routes.is_empty() {
+            continue;
+        }
+        let (peer, _, _) = routes[rng.below(routes.len())];
+        let kind = if withdrawn.remove(&(prefix, peer.0)) || rng.below(4) != 3 {
+            EventKind::Announce
+        } else {
+            withdrawn.insert((prefix, peer.0));
+            EventKind::Withdraw
+        };
+        plan.push(Update {
+            prefix: table
+                .prefix(rib::PrefixId(prefix))
+                .expect("prefix of the table"),
+            peer: peer.0,
+            attrs: rng.below(attr_sets) as u8,
+            kind,
+        });
+    }
+    plan
+}
+
+/// The worst case for caches and the allocator: uniformly random (prefix,
+/// peer) pairs, announced (3 in 4) or withdrawn (1 in 4) whether or not
+/// the peer had a route, so the table grows as it goes.
+fn uniform_plan(table: &Rib, n: usize, attr_sets: usize) -> Vec<Update> {
+    let mut rng = Rng(0x2014_1222);
+    let (prefixes, peers) = (table.prefix_count(), table.peers().count());
+    (0..n)
+        .map(|i| Update {
+            prefix: table
+                .prefix(rib::PrefixId(rng.below(prefixes) as u32))
+                .expect("prefix of the table"),
+            peer: rng.below(peers) as u16,
+            attrs: rng.below(attr_sets) as u8,
+            kind: if i % 4 == 3 {
+                EventKind::Withdraw
+            } else {
+                EventKind::Announce
+            },
+        })
+        .collect()
 }

@@ -146,7 +146,8 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         (Some(path), Some(registry)) => Some((path.as_path(), registry, args.watch.clone())),
         _ => None,
     };
-    let (summary, table, rows) = replay_into(&inputs, db, args.quiet)?;
+    let (summary, mut table, rows) = replay_into(&inputs, db, args.quiet)?;
+    table.sweep_paths();
     let state = TableState {
         routes: table.route_count(),
         prefixes: table.prefix_count(),

@@ -11,6 +11,7 @@
 
 mod bitset;
 pub mod paths;
+mod prefixes;
 mod table;
 
 pub use paths::{PathId, Paths};

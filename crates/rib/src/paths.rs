@@ -1,9 +1,10 @@
 //! Interned AS paths: every distinct path is stored once, in one arena of
-//! AS numbers, and routes hold a 4-byte [`PathId`]. Paths are counted by
-//! the routes that use them. A path no route uses stays findable (churn
-//! often brings it back) until unused paths outnumber half the live ones;
-//! then they are swept out and the arena compacted, so memory follows the
-//! live table without a hash lookup on every release.
+//! AS numbers, and routes hold a 4-byte [`PathId`]. Paths are not counted
+//! per use (a count would cost a cache miss on every route change); the
+//! table instead marks the paths its routes use and sweeps the rest when
+//! the interned paths have doubled since the last sweep, so memory follows
+//! the live table. A path no route uses stays findable until then (churn
+//! often brings it back).
 
 use hashbrown::HashTable;
 use wire::aspath::{MergedPath, SegmentKind};
@@ -12,14 +13,26 @@ use wire::aspath::{MergedPath, SegmentKind};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PathId(pub u32);
 
-/// Where a path's AS numbers sit in the arena, and who uses it.
+/// Where a path's AS numbers sit in the arena: 8 bytes.
 #[derive(Clone, Copy, Debug, Default)]
 struct Slot {
     start: u32,
     len: u16,
     /// The last segment is an AS_SET: the origin is ambiguous.
     set_origin: bool,
-    refs: u32,
+}
+
+impl Slot {
+    /// A swept slot, waiting for reuse.
+    const FREED: Slot = Slot {
+        start: u32::MAX,
+        len: 0,
+        set_origin: false,
+    };
+
+    fn is_freed(&self) -> bool {
+        self.start == u32::MAX
+    }
 }
 
 /// The interned AS paths.
@@ -28,15 +41,16 @@ pub struct Paths {
     /// AS numbers of all paths, sets and confederations flattened in order.
     arena: Vec<u32>,
     slots: Vec<Slot>,
+    /// Ids of swept paths, for reuse.
     free: Vec<u32>,
     table: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
-    /// Paths in the table that no route uses.
-    unused: usize,
+    /// Paths kept by the last sweep.
+    kept: usize,
 }
 
 impl Paths {
-    /// Interns the path of a route (one more user), returning its id.
+    /// Interns the path of a route, returning its id.
     pub fn intern(&mut self, path: Option<MergedPath<'_>>, scratch: &mut Vec<u32>) -> PathId {
         scratch.clear();
         let mut set_origin = false;
@@ -54,19 +68,12 @@ impl Paths {
                 .is_some_and(|s| s.set_origin == set_origin && asns(arena, s) == scratch.as_slice())
         });
         if let Some(&id) = found {
-            if let Some(slot) = self.slots.get_mut(id as usize) {
-                if slot.refs == 0 {
-                    self.unused -= 1;
-                }
-                slot.refs += 1;
-            }
             return PathId(id);
         }
         let slot = Slot {
             start: u32::try_from(self.arena.len()).unwrap_or(u32::MAX),
             len: u16::try_from(scratch.len()).unwrap_or(u16::MAX),
             set_origin,
-            refs: 1,
         };
         self.arena.extend_from_slice(scratch);
         let id = match self.free.pop() {
@@ -90,22 +97,36 @@ impl Paths {
         PathId(id)
     }
 
-    /// One user less; the path is freed when it has none.
-    pub fn release(&mut self, id: PathId) {
-        let Some(slot) = self.slots.get_mut(id.0 as usize) else {
-            return;
-        };
-        if slot.refs == 0 {
-            return;
+    /// True when the interned paths have doubled (and grown by at least
+    /// 65,536) since the last sweep: time for the table to mark and sweep.
+    pub fn sweep_due(&self) -> bool {
+        self.table.len() > 2 * self.kept + (1 << 16)
+    }
+
+    /// Drops every path for which `in_use` is false and rewrites the arena
+    /// with the rest; their ids are reused by later paths. The caller must
+    /// hold no [`PathId`] of a dropped path.
+    pub fn sweep(&mut self, in_use: impl Fn(PathId) -> bool) {
+        let mut arena = Vec::with_capacity(self.arena.len() / 2);
+        self.free.clear();
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            let id = u32::try_from(i).unwrap_or(u32::MAX);
+            if slot.is_freed() || !in_use(PathId(id)) {
+                *slot = Slot::FREED;
+                self.free.push(id);
+                continue;
+            }
+            let start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+            arena.extend_from_slice(asns(&self.arena, slot));
+            slot.start = start;
         }
-        slot.refs -= 1;
-        if slot.refs > 0 {
-            return;
-        }
-        self.unused += 1;
-        if self.unused > 1 << 16 && self.unused * 2 > self.table.len() {
-            self.sweep();
-        }
+        self.arena = arena;
+        let slots = &self.slots;
+        self.table
+            .retain(|&mut id| slots.get(id as usize).is_some_and(|s| !s.is_freed()));
+        // Reuse low ids first.
+        self.free.reverse();
+        self.kept = self.table.len();
     }
 
     /// The AS numbers of a path (sets and confederations flattened).
@@ -125,12 +146,13 @@ impl Paths {
         asns(&self.arena, slot).last().copied()
     }
 
-    /// Distinct paths in use.
+    /// Distinct paths interned (those no route uses any more count until
+    /// the next sweep).
     pub fn len(&self) -> usize {
-        self.table.len() - self.unused
+        self.table.len()
     }
 
-    /// True when no path is in use.
+    /// True when no path is interned.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -145,29 +167,6 @@ impl Paths {
 
     fn hash(&self, asns: &[u32], set_origin: bool) -> u64 {
         hash_asns(&self.hasher, asns, set_origin)
-    }
-
-    /// Drops the paths no route uses and rewrites the arena with the rest.
-    fn sweep(&mut self) {
-        let slots = &self.slots;
-        self.table
-            .retain(|&mut id| slots.get(id as usize).is_some_and(|s| s.refs > 0));
-        let mut arena = Vec::with_capacity(self.arena.len());
-        for slot in &mut self.slots {
-            if slot.refs == 0 {
-                *slot = Slot::default();
-                continue;
-            }
-            let start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
-            arena.extend_from_slice(asns(&self.arena, slot));
-            slot.start = start;
-        }
-        self.free = (0..self.slots.len())
-            .filter(|&i| self.slots.get(i).is_some_and(|s| s.refs == 0))
-            .filter_map(|i| u32::try_from(i).ok())
-            .collect();
-        self.arena = arena;
-        self.unused = 0;
     }
 }
 
@@ -188,31 +187,6 @@ fn hash_asns(hasher: &hashbrown::DefaultHashBuilder, asns: &[u32], set_origin: b
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn unused_paths_are_swept_and_their_ids_reused() {
-        let mut paths = Paths::default();
-        let mut scratch = Vec::new();
-        let encoded: Vec<Vec<u8>> = (0..200_000u32)
-            .map(|i| {
-                let [_, _, a, b] = i.to_be_bytes();
-                vec![2, 1, a, b]
-            })
-            .collect();
-        let ids: Vec<PathId> = encoded
-            .iter()
-            .map(|e| paths.intern(Some(path(e)), &mut scratch))
-            .collect();
-        for id in &ids[..150_000] {
-            paths.release(*id);
-        }
-        assert_eq!(paths.len(), 50_000);
-        // The sweep ran: the arena holds only live paths and ids are reused.
-        assert!(paths.arena.len() <= 100_000, "{}", paths.arena.len());
-        let again = paths.intern(Some(path(&[2, 1, 0xff, 0xff])), &mut scratch);
-        assert!(again.0 < 150_000);
-        assert_eq!(paths.asns(ids[160_000]), [160_000 & 0xffff]);
-    }
-
     use super::*;
     use wire::aspath::AsPath;
     use wire::AsnWidth;
@@ -222,7 +196,36 @@ mod tests {
     }
 
     #[test]
-    fn equal_paths_share_one_id_and_are_freed_with_their_last_user() {
+    fn unused_paths_are_swept_and_their_ids_reused() {
+        let mut paths = Paths::default();
+        let mut scratch = Vec::new();
+        let encoded: Vec<Vec<u8>> = (0..200_000u32)
+            .map(|i| {
+                let [a, b, c, d] = i.to_be_bytes();
+                vec![2, 2, a, b, c, d]
+            })
+            .collect();
+        let ids: Vec<PathId> = encoded
+            .iter()
+            .map(|e| paths.intern(Some(path(e)), &mut scratch))
+            .collect();
+        assert!(paths.sweep_due());
+        paths.sweep(|id| id.0 >= 150_000);
+        assert_eq!(paths.len(), 50_000);
+        assert!(!paths.sweep_due());
+        // The arena holds only live paths, and ids are reused.
+        assert_eq!(paths.arena.len(), 100_000);
+        let again = paths.intern(Some(path(&[2, 1, 0xff, 0xff])), &mut scratch);
+        assert_eq!(again, PathId(0));
+        assert_eq!(paths.asns(ids[160_000]), [160_000 >> 16, 160_000 & 0xffff]);
+        assert_eq!(paths.asns(ids[10]), [] as [u32; 0]);
+        // A kept path is still found under its id.
+        let kept = paths.intern(Some(path(&encoded[170_000])), &mut scratch);
+        assert_eq!(kept, ids[170_000]);
+    }
+
+    #[test]
+    fn equal_paths_share_one_id() {
         let mut paths = Paths::default();
         let mut scratch = Vec::new();
         let a = [2u8, 2, 0x0d, 0xdd, 0x12, 0xe5]; // 3549 4837
@@ -235,14 +238,9 @@ mod tests {
         assert_eq!(paths.asns(x), [3549, 4837]);
         assert_eq!(paths.origin(x), Some(4837));
         assert_eq!(paths.len(), 2);
-        paths.release(x);
-        assert_eq!(paths.len(), 2);
-        paths.release(y);
+        paths.sweep(|id| id == z);
         assert_eq!(paths.len(), 1);
-        // An unused path comes back under its old id.
-        let w = paths.intern(Some(path(&a)), &mut scratch);
-        assert_eq!(w, x);
-        assert_eq!(paths.len(), 2);
+        assert_eq!(paths.asns(z), [3549]);
     }
 
     #[test]

@@ -11,12 +11,13 @@
 //! of every bin), so that a table being loaded does not make peers flip on
 //! every route.
 
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashMap;
 use wire::event::{EventKind, PeerKey, RouteEvent};
 use wire::{Afi, Prefix};
 
 use crate::bitset::BitSet;
 use crate::paths::{PathId, Paths};
+use crate::prefixes::{PrefixEntry, PrefixTable, Slot, VISIBLE};
 
 /// Index of a prefix in the table (stable for the table's life).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,73 +72,9 @@ pub enum Delta {
     },
 }
 
-/// A 64-bit key of a (masked) prefix. IPv4 prefixes and IPv6 prefixes up
-/// to /56 (nearly all of them) fit exactly: family, address bits, length.
-/// Longer IPv6 prefixes get a hash, and a match is confirmed on the prefix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PrefixKey(u64);
-
-impl PrefixKey {
-    const V6: u64 = 1 << 63;
-    const EXACT_V6: u64 = 1 << 62;
-
-    fn of(prefix: &Prefix) -> PrefixKey {
-        let len = u64::from(prefix.len());
-        let bytes = prefix.addr_bytes();
-        let mut top = [0u8; 8];
-        for (t, b) in top.iter_mut().zip(bytes) {
-            *t = *b;
-        }
-        let top = u64::from_be_bytes(top);
-        match prefix.afi() {
-            Afi::Ipv4 => PrefixKey((top >> 32) << 8 | len),
-            Afi::Ipv6 if len <= 56 => PrefixKey(Self::V6 | Self::EXACT_V6 | (top >> 8) << 6 | len),
-            Afi::Ipv6 => {
-                use std::hash::{BuildHasher, Hash, Hasher};
-                let mut h = hashbrown::DefaultHashBuilder::default().build_hasher();
-                bytes.hash(&mut h);
-                len.hash(&mut h);
-                PrefixKey(Self::V6 | (h.finish() >> 2))
-            }
-        }
-    }
-
-    fn is_exact(self) -> bool {
-        self.0 & Self::V6 == 0 || self.0 & Self::EXACT_V6 != 0
-    }
-
-    /// A multiplicative hash: keys are already well spread but for their
-    /// low bits, which a multiply moves up.
-    fn hash(self) -> u64 {
-        let x = self.0 ^ (self.0 >> 29);
-        x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
-    }
-}
-
-/// An entry of the prefix index: key and id in 12 bytes.
-#[derive(Clone, Copy, Debug)]
-#[repr(C)]
-struct IndexEntry {
-    key: [u32; 2],
-    id: u32,
-}
-
-impl IndexEntry {
-    fn new(key: PrefixKey, id: u32) -> IndexEntry {
-        IndexEntry {
-            key: [(key.0 >> 32) as u32, key.0 as u32],
-            id,
-        }
-    }
-
-    fn key(&self) -> PrefixKey {
-        PrefixKey(u64::from(self.key[0]) << 32 | u64::from(self.key[1]))
-    }
-}
-
 /// One route: 8 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Route {
+pub(crate) struct Route {
     peer: u16,
     /// Index of the ADD-PATH path id in [`Rib::path_id_values`]; 0 is none.
     slot: u16,
@@ -177,18 +114,9 @@ pub struct Rib {
     config: RibConfig,
     peers: Vec<PeerState>,
     peer_index: HashMap<PeerKey, u16>,
-    prefixes: Vec<Prefix>,
-    /// Prefix ids by a 64-bit key of the prefix (see [`PrefixKey`]): 12
-    /// bytes a prefix, and for all but long IPv6 prefixes no second look
-    /// at `prefixes` to confirm a match.
-    prefix_index: HashTable<IndexEntry>,
-    routes: Vec<Vec<Route>>,
-    /// Per prefix: full-feed peers with a route to it.
-    seen_by_full_feed: Vec<u16>,
-    visible: BitSet,
-    /// Prefixes that are IPv6: the family without touching `prefixes`
-    /// (a bit a prefix stays in cache where 18 bytes do not).
-    is_v6: BitSet,
+    /// Each prefix with its routes, full-feed count and visibility.
+    prefixes: PrefixTable,
+    visible: usize,
     /// Full-feed peers per family.
     full_feed_peers: [u16; 2],
     paths: Paths,
@@ -204,12 +132,8 @@ impl Rib {
             config,
             peers: Vec::new(),
             peer_index: HashMap::new(),
-            prefixes: Vec::new(),
-            prefix_index: HashTable::new(),
-            routes: Vec::new(),
-            seen_by_full_feed: Vec::new(),
-            visible: BitSet::default(),
-            is_v6: BitSet::default(),
+            prefixes: PrefixTable::default(),
+            visible: 0,
             full_feed_peers: [0, 0],
             paths: Paths::default(),
             path_id_values: vec![0],
@@ -224,28 +148,26 @@ impl Rib {
         match event.kind {
             EventKind::Announce => {
                 let Some(prefix) = event.prefix else { return };
-                let prefix = self.prefix_id(prefix);
+                let at = self.prefixes.find_or_insert(prefix.masked());
                 let path = event.attrs.and_then(|a| a.path());
                 let path = self.paths.intern(path, &mut self.scratch);
                 let slot = self.path_id_slot(event.path_id);
                 if event.from_table {
+                    let id = self.prefixes.at(at).map_or(0, |e| e.id);
                     if let Some(state) = self.peers.get_mut(usize::from(peer.0)) {
-                        state
-                            .refresh
-                            .get_or_insert_with(BitSet::default)
-                            .insert(prefix.0);
+                        state.refresh.get_or_insert_with(BitSet::default).insert(id);
                     }
                 }
                 self.set_up(peer, true);
-                self.put(prefix, peer, slot, Some(path), out);
+                self.put(at, peer, slot, Some(path), out);
             }
             EventKind::Withdraw => {
                 let Some(prefix) = event.prefix else { return };
-                let Some(id) = self.prefix_id_of(&prefix) else {
+                let Some(at) = self.prefixes.find(&prefix.masked()) else {
                     return;
                 };
                 let slot = self.path_id_slot(event.path_id);
-                self.put(id, peer, slot, None, out);
+                self.put(at, peer, slot, None, out);
             }
             EventKind::PeerUp => self.set_up(peer, true),
             EventKind::PeerDown => {
@@ -266,7 +188,14 @@ impl Rib {
 
     /// Re-judges which peers are full-feed from their current tables, and
     /// the visibility of the prefixes that changes. Call it at bin ends.
+    ///
+    /// Paths no route uses are swept here when they have piled up, so the
+    /// [`PathId`]s in deltas handed out before this call may be reused
+    /// after it.
     pub fn refresh_full_feed(&mut self, out: &mut Vec<Delta>) {
+        if self.paths.sweep_due() {
+            self.sweep_paths();
+        }
         let mut changed = false;
         for fam in 0..2 {
             let largest = self.peers.iter().map(|p| p.counts[fam]).max().unwrap_or(0);
@@ -282,11 +211,15 @@ impl Rib {
                 state.full_feed[fam] = now;
                 changed = true;
                 for id in state.prefixes.iter() {
-                    if usize::from(self.is_v6.contains(id)) != fam {
+                    let Some(entry) = self.prefixes.get_mut(id) else {
                         continue;
-                    }
-                    if let Some(n) = self.seen_by_full_feed.get_mut(id as usize) {
-                        *n = if now { *n + 1 } else { n.saturating_sub(1) };
+                    };
+                    if entry.family() == fam {
+                        entry.seen = if now {
+                            entry.seen + 1
+                        } else {
+                            entry.seen.saturating_sub(1)
+                        };
                     }
                 }
                 let peers = &mut self.full_feed_peers[fam];
@@ -302,10 +235,23 @@ impl Rib {
         // of many prefixes at once, so every prefix is judged again (a pass
         // over two small arrays, not over the routes).
         if changed {
-            for id in 0..self.prefixes.len() {
-                self.judge(PrefixId(u32::try_from(id).unwrap_or(u32::MAX)), out);
+            let judge = self.judge_by();
+            for entry in self.prefixes.entries_mut() {
+                self.visible = judge.apply(entry, self.visible, out);
             }
         }
+    }
+
+    /// Drops the interned paths no route uses (see [`Paths`]); after it
+    /// [`Paths::len`] counts the paths in use exactly.
+    pub fn sweep_paths(&mut self) {
+        let mut in_use = BitSet::default();
+        for entry in self.prefixes.entries() {
+            for route in &entry.routes {
+                in_use.insert(route.path.0);
+            }
+        }
+        self.paths.sweep(|id| in_use.contains(id.0));
     }
 
     fn set_up(&mut self, peer: PeerId, up: bool) {
@@ -331,35 +277,40 @@ impl Rib {
             .filter(|p| doomed(*p))
             .collect();
         for prefix in ids {
+            let Some(at) = self.prefixes.slot(prefix.0) else {
+                continue;
+            };
             // One removal at a time: each changes the prefix's routes.
             while let Some(slot) = self
-                .routes
-                .get(prefix.0 as usize)
-                .and_then(|rs| rs.iter().find(|r| r.peer == peer.0))
+                .prefixes
+                .at(at)
+                .and_then(|e| e.routes.iter().find(|r| r.peer == peer.0))
                 .map(|r| r.slot)
             {
-                self.put(prefix, peer, slot, None, out);
+                self.put(at, peer, slot, None, out);
             }
         }
     }
 
-    /// Sets (or with `None` removes) the route of `peer` to `prefix`.
+    /// Sets (or with `None` removes) the route of `peer` to the prefix at
+    /// `at`.
     fn put(
         &mut self,
-        prefix: PrefixId,
+        at: Slot,
         peer: PeerId,
         slot: u16,
         path: Option<PathId>,
         out: &mut Vec<Delta>,
     ) {
-        let Some(routes) = self.routes.get_mut(prefix.0 as usize) else {
+        let Some(entry) = self.prefixes.at_mut(at) else {
             return;
         };
-        let at = routes
+        let routes = &mut entry.routes;
+        let i = routes
             .iter()
             .position(|r| r.peer == peer.0 && r.slot == slot);
-        let before = at.and_then(|i| routes.get(i)).map(|r| r.path);
-        match (at, path) {
+        let before = i.and_then(|i| routes.get(i)).map(|r| r.path);
+        match (i, path) {
             (Some(i), Some(p)) => {
                 if let Some(r) = routes.get_mut(i) {
                     r.path = p;
@@ -383,39 +334,34 @@ impl Rib {
             (None, None) => return,
         }
         let still_has = routes.iter().any(|r| r.peer == peer.0);
-        if let Some(old) = before {
-            self.paths.release(old);
-        }
         out.push(Delta::Route {
-            prefix,
+            prefix: PrefixId(entry.id),
             peer,
             before,
             after: path,
         });
-        self.track_presence(prefix, peer, still_has, out);
+        self.track_presence(at, peer, still_has, out);
     }
 
     /// Keeps the peer's prefix set, counts and the prefix's full-feed
     /// count in step with whether the peer has a route to it.
-    fn track_presence(
-        &mut self,
-        prefix: PrefixId,
-        peer: PeerId,
-        present: bool,
-        out: &mut Vec<Delta>,
-    ) {
-        let fam = self.family_of(prefix);
-        let Some(state) = self.peers.get_mut(usize::from(peer.0)) else {
+    fn track_presence(&mut self, at: Slot, peer: PeerId, present: bool, out: &mut Vec<Delta>) {
+        let judge = self.judge_by();
+        let (Some(entry), Some(state)) = (
+            self.prefixes.at_mut(at),
+            self.peers.get_mut(usize::from(peer.0)),
+        ) else {
             return;
         };
         let changed = if present {
-            state.prefixes.insert(prefix.0)
+            state.prefixes.insert(entry.id)
         } else {
-            state.prefixes.remove(prefix.0)
+            state.prefixes.remove(entry.id)
         };
         if !changed {
             return;
         }
+        let fam = entry.family();
         let count = &mut state.counts[fam];
         *count = if present {
             *count + 1
@@ -423,39 +369,21 @@ impl Rib {
             count.saturating_sub(1)
         };
         if state.full_feed[fam] {
-            if let Some(n) = self.seen_by_full_feed.get_mut(prefix.0 as usize) {
-                *n = if present { *n + 1 } else { n.saturating_sub(1) };
-            }
-            self.judge(prefix, out);
-        }
-    }
-
-    /// Re-judges one prefix's visibility, reporting a change.
-    fn judge(&mut self, prefix: PrefixId, out: &mut Vec<Delta>) {
-        let fam = self.family_of(prefix);
-        let seen = self
-            .seen_by_full_feed
-            .get(prefix.0 as usize)
-            .copied()
-            .unwrap_or(0);
-        let peers = self.full_feed_peers[fam];
-        let now = peers > 0 && f64::from(seen) > self.config.visible_share * f64::from(peers);
-        if now != self.visible.contains(prefix.0) {
-            if now {
-                self.visible.insert(prefix.0);
+            entry.seen = if present {
+                entry.seen + 1
             } else {
-                self.visible.remove(prefix.0);
-            }
-            out.push(Delta::Visibility {
-                prefix,
-                visible: now,
-            });
+                entry.seen.saturating_sub(1)
+            };
+            self.visible = judge.apply(entry, self.visible, out);
         }
     }
 
-    /// 0 for IPv4, 1 for IPv6.
-    fn family_of(&self, prefix: PrefixId) -> usize {
-        usize::from(self.is_v6.contains(prefix.0))
+    /// The visibility rule at the current full-feed peer counts.
+    fn judge_by(&self) -> Judge {
+        Judge {
+            full_feed_peers: self.full_feed_peers,
+            share: self.config.visible_share,
+        }
     }
 
     fn peer_id(&mut self, key: PeerKey) -> PeerId {
@@ -475,24 +403,6 @@ impl Rib {
         PeerId(id)
     }
 
-    fn prefix_id(&mut self, prefix: Prefix) -> PrefixId {
-        let prefix = prefix.masked();
-        if let Some(id) = self.prefix_id_of(&prefix) {
-            return id;
-        }
-        let id = u32::try_from(self.prefixes.len()).unwrap_or(u32::MAX);
-        let key = PrefixKey::of(&prefix);
-        self.prefix_index
-            .insert_unique(key.hash(), IndexEntry::new(key, id), |e| e.key().hash());
-        if prefix.afi() == Afi::Ipv6 {
-            self.is_v6.insert(id);
-        }
-        self.prefixes.push(prefix);
-        self.routes.push(Vec::new());
-        self.seen_by_full_feed.push(0);
-        PrefixId(id)
-    }
-
     fn path_id_slot(&mut self, path_id: Option<u32>) -> u16 {
         let Some(id) = path_id else { return 0 };
         if let Some(&slot) = self.path_id_slots.get(&id) {
@@ -506,19 +416,13 @@ impl Rib {
 
     /// The prefix of an id.
     pub fn prefix(&self, id: PrefixId) -> Option<Prefix> {
-        self.prefixes.get(id.0 as usize).copied()
+        self.prefixes.prefix(id.0)
     }
 
     /// The id of a prefix, if the table has ever seen it.
     pub fn prefix_id_of(&self, prefix: &Prefix) -> Option<PrefixId> {
-        let prefix = prefix.masked();
-        let key = PrefixKey::of(&prefix);
-        let prefixes = &self.prefixes;
-        self.prefix_index
-            .find(key.hash(), |e| {
-                e.key() == key && (key.is_exact() || prefixes.get(e.id as usize) == Some(&prefix))
-            })
-            .map(|e| PrefixId(e.id))
+        let at = self.prefixes.find(&prefix.masked())?;
+        self.prefixes.at(at).map(|e| PrefixId(e.id))
     }
 
     /// Distinct prefixes ever seen.
@@ -528,20 +432,22 @@ impl Rib {
 
     /// True when the prefix is visible (DESIGN.md).
     pub fn is_visible(&self, id: PrefixId) -> bool {
-        self.visible.contains(id.0)
+        self.prefixes
+            .get(id.0)
+            .is_some_and(|e| e.flags & VISIBLE != 0)
     }
 
     /// Visible prefixes.
     pub fn visible_count(&self) -> usize {
-        self.visible.len()
+        self.visible
     }
 
     /// The routes to a prefix: peer, ADD-PATH id, path.
     pub fn routes(&self, id: PrefixId) -> impl Iterator<Item = (PeerId, Option<u32>, PathId)> + '_ {
-        self.routes
-            .get(id.0 as usize)
+        self.prefixes
+            .get(id.0)
             .into_iter()
-            .flatten()
+            .flat_map(|e| &e.routes)
             .map(|r| {
                 let path_id = (r.slot != 0)
                     .then(|| self.path_id_values.get(usize::from(r.slot)).copied())
@@ -552,7 +458,7 @@ impl Rib {
 
     /// Stored routes.
     pub fn route_count(&self) -> usize {
-        self.routes.iter().map(Vec::len).sum()
+        self.prefixes.entries().map(|e| e.routes.len()).sum()
     }
 
     /// The interned paths.
@@ -588,18 +494,7 @@ impl Rib {
 
     /// Heap bytes held by the table, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        let routes: usize = self
-            .routes
-            .iter()
-            .map(|v| v.capacity() * std::mem::size_of::<Route>())
-            .sum();
-        routes
-            + self.routes.capacity() * std::mem::size_of::<Vec<Route>>()
-            + self.prefixes.capacity() * std::mem::size_of::<Prefix>()
-            + self.prefix_index.capacity() * (std::mem::size_of::<IndexEntry>() + 1)
-            + self.seen_by_full_feed.capacity() * 2
-            + self.visible.heap_bytes()
-            + self.is_v6.heap_bytes()
+        self.prefixes.heap_bytes()
             + self
                 .peers
                 .iter()
@@ -609,40 +504,31 @@ impl Rib {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The visibility rule (DESIGN.md) at the current full-feed peer counts.
+#[derive(Clone, Copy)]
+struct Judge {
+    full_feed_peers: [u16; 2],
+    share: f64,
+}
 
-    #[test]
-    fn prefix_keys_are_exact_for_ipv4_and_short_ipv6() {
-        let prefixes: Vec<Prefix> = [
-            "0.0.0.0/0",
-            "10.0.0.0/8",
-            "10.0.0.0/9",
-            "175.45.176.0/24",
-            "255.255.255.255/32",
-            "::/0",
-            "2001:db8::/32",
-            "2001:db8::/48",
-            "2001:db8:0:ff00::/56",
-            "2001:db8::/64",
-            "2001:db8::1/128",
-        ]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-        let keys: Vec<PrefixKey> = prefixes.iter().map(PrefixKey::of).collect();
-        for (i, a) in keys.iter().enumerate() {
-            for b in &keys[i + 1..] {
-                assert_ne!(a, b);
-            }
+impl Judge {
+    /// Re-judges one prefix, reporting a change; returns the visible
+    /// prefix count after it.
+    fn apply(self, entry: &mut PrefixEntry, visible: usize, out: &mut Vec<Delta>) -> usize {
+        let peers = self.full_feed_peers[entry.family()];
+        let now = peers > 0 && f64::from(entry.seen) > self.share * f64::from(peers);
+        if now == (entry.flags & VISIBLE != 0) {
+            return visible;
         }
-        let exact: Vec<bool> = keys.iter().map(|k| k.is_exact()).collect();
-        assert_eq!(
-            exact,
-            [true, true, true, true, true, true, true, true, true, false, false]
-        );
-        let entry = IndexEntry::new(keys[3], 7);
-        assert_eq!(entry.key(), keys[3]);
+        entry.flags ^= VISIBLE;
+        out.push(Delta::Visibility {
+            prefix: PrefixId(entry.id),
+            visible: now,
+        });
+        if now {
+            visible + 1
+        } else {
+            visible.saturating_sub(1)
+        }
     }
 }
