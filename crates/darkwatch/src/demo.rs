@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use feed::ReplayInput;
 
-use crate::replay::{load_registry, replay_into};
+use crate::replay::{load_registry, replay_into, SeriesTarget};
 use crate::signals::{render, SignalsFormat};
 
 /// The bundled scenario.
@@ -33,14 +33,23 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let registry = load_registry(&[])?;
     let db = dir.path().join("darkwatch.db");
     let watched = vec!["175.45.176.0/22".parse()?];
-    let (summary, _, rows) = replay_into(&inputs, Some((&db, &registry, watched)), true)?;
+    let target = SeriesTarget {
+        db: &db,
+        registry: &registry,
+        watched,
+        names: None,
+    };
+    let (summary, _, rows) = replay_into(&inputs, Some(target), true, false)?;
     eprintln!(
         "darkwatch demo: replayed {} files ({} announcements, {} withdrawals, {} peers) into {} series rows",
         summary.files, summary.announces, summary.withdraws, summary.peers, rows
     );
     let store = store::Store::open(&db)?;
     let points = store.series("country/KP", WINDOW.0, WINDOW.1)?;
-    print!("{}", render("country/KP", &points, SignalsFormat::Table));
+    print!(
+        "{}",
+        render("country/KP", None, &points, SignalsFormat::Table)
+    );
     println!();
     println!(
         "Rows are change points (a bin without a row keeps the values above it). North Korea's four /24s (AS131279, whose only upstream is AS4837) flap on 20 and 21 December, are visible until 16:15 UTC on 22 December 2014, withdrawn by every peer within seconds, and back at 01:45 on the 23rd. More: darkwatch signals --db {} as/131279",

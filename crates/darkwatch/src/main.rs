@@ -4,6 +4,7 @@
 mod demo;
 mod dump;
 mod pipeline;
+mod progress;
 mod replay;
 mod scenario;
 mod signals;

@@ -3,7 +3,7 @@
 //! peers judged at every bin boundary, table deltas into the series, and
 //! the rows of every closed bin handed to the caller (the store).
 
-use feed::{Damage, ReplayInput, ReplaySummary};
+use feed::{Damage, Progress, ReplayInput, ReplaySummary};
 use geo::RegistryTable;
 use rib::{Delta, Rib, RibConfig};
 use signal::{BinRow, Signals};
@@ -28,6 +28,7 @@ pub fn run<F>(
     inputs: &[ReplayInput],
     sink: Option<SeriesSink<'_, F>>,
     on_damage: impl FnMut(&Damage),
+    on_progress: impl FnMut(&Progress),
 ) -> Result<(ReplaySummary, Rib), feed::OpenError>
 where
     F: FnMut(&[BinRow]),
@@ -43,7 +44,7 @@ where
         None => (None, None),
     };
     let mut bin_end: Option<u64> = None;
-    let summary = feed::replay(
+    let summary = feed::replay_with_progress(
         inputs,
         |event| {
             let t = event.time.secs();
@@ -72,6 +73,7 @@ where
             }
         },
         on_damage,
+        on_progress,
     )?;
     table.refresh_full_feed(&mut deltas);
     if let Some(s) = signals.as_mut() {

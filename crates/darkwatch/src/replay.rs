@@ -11,13 +11,15 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use feed::{ReplayInput, ReplaySummary};
-use geo::RegistryTable;
+use geo::{AsNames, RegistryTable};
 use rib::Rib;
 use signal::BinRow;
+use store::EntityInfo;
 use wire::event::Timestamp;
 use wire::{Afi, Prefix};
 
 use crate::pipeline::{self, SeriesSink};
+use crate::progress::ProgressLine;
 
 /// Output formats of `replay`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,6 +51,13 @@ pub struct ReplayArgs {
     /// A prefix that gets its own series (repeatable).
     #[arg(long, value_name = "PREFIX")]
     watch: Vec<Prefix>,
+    /// AS names for the `as/` series: the `ASN NAME, CC` text form or
+    /// JSON (`{"131279": "STAR-KP Ryugyong-dong, KP"}`), plain or gzip.
+    #[arg(long, value_name = "FILE")]
+    asnames: Option<PathBuf>,
+    /// No progress line (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = ReplayFormat::Table)]
     format: ReplayFormat,
@@ -67,6 +76,11 @@ struct TableState {
     rows: u64,
 }
 
+/// Series rows per store transaction: large, because rows arrive in time
+/// order and are keyed by entity, so each commit rewrites pages across the
+/// whole table (BENCHMARKS.md, bytes written per stored row).
+const WRITE_BATCH: usize = 100_000;
+
 /// The registry from files, or the built-in one.
 pub fn load_registry(files: &[PathBuf]) -> anyhow::Result<RegistryTable> {
     if files.is_empty() {
@@ -81,33 +95,53 @@ pub fn load_registry(files: &[PathBuf]) -> anyhow::Result<RegistryTable> {
     Ok(table)
 }
 
-/// Replays `inputs`, writing series to `db` when given; returns the
-/// summary, the table and the number of series rows written.
+/// Where [`replay_into`] writes series, and what it knows of entities.
+pub struct SeriesTarget<'a> {
+    /// The database.
+    pub db: &'a Path,
+    /// Countries of address blocks (and of ASes, from delegated files).
+    pub registry: &'a RegistryTable,
+    /// Prefixes that get their own series.
+    pub watched: Vec<Prefix>,
+    /// AS names (and countries, where the registry has none).
+    pub names: Option<&'a AsNames>,
+}
+
+/// Replays `inputs`, writing series to `target` when given, with a
+/// progress line on a terminal when `progress`; returns the summary, the
+/// table and the number of series rows written.
 pub fn replay_into(
     inputs: &[ReplayInput],
-    db: Option<(&Path, &RegistryTable, Vec<Prefix>)>,
+    target: Option<SeriesTarget<'_>>,
     quiet: bool,
+    progress: bool,
 ) -> anyhow::Result<(ReplaySummary, Rib, u64)> {
-    let on_damage = |damage: &feed::Damage| {
+    let mut line = ProgressLine::new(progress);
+    let mut on_damage = |damage: &feed::Damage| {
         if !quiet {
             eprintln!("darkwatch replay: warning: {damage}");
         }
     };
-    let Some((path, registry, watched)) = db else {
-        let (summary, table) =
-            pipeline::run(inputs, None::<SeriesSink<'_, fn(&[BinRow])>>, on_damage)?;
+    let Some(target) = target else {
+        let (summary, table) = pipeline::run(
+            inputs,
+            None::<SeriesSink<'_, fn(&[BinRow])>>,
+            &mut on_damage,
+            |p| line.update(p),
+        )?;
+        line.finish();
         return Ok((summary, table, 0));
     };
-    let mut store = store::Store::open(path)?;
+    let mut store = store::Store::open(target.db)?;
     let mut pending: Vec<BinRow> = Vec::new();
     let mut written = 0u64;
     let mut failure: Option<store::StoreError> = None;
     let sink = SeriesSink {
-        registry,
-        watched,
+        registry: target.registry,
+        watched: target.watched,
         on_rows: |rows: &[BinRow]| {
             pending.extend_from_slice(rows);
-            if pending.len() >= 10_000 && failure.is_none() {
+            if pending.len() >= WRITE_BATCH && failure.is_none() {
                 match store.write_rows(&pending) {
                     Ok(()) => written += pending.len() as u64,
                     Err(e) => failure = Some(e),
@@ -116,13 +150,53 @@ pub fn replay_into(
             }
         },
     };
-    let (summary, table) = pipeline::run(inputs, Some(sink), on_damage)?;
+    let (summary, table) = pipeline::run(inputs, Some(sink), &mut on_damage, |p| line.update(p))?;
+    line.finish();
     if let Some(e) = failure {
         return Err(e.into());
     }
     store.write_rows(&pending)?;
     written += pending.len() as u64;
+    describe_ases(&mut store, target.registry, target.names)?;
     Ok((summary, table, written))
+}
+
+/// Stores the name and country of every AS with a series: the country
+/// from the registry's delegated `asn` rows, else from the names file.
+fn describe_ases(
+    store: &mut store::Store,
+    registry: &RegistryTable,
+    names: Option<&AsNames>,
+) -> anyhow::Result<()> {
+    let infos: Vec<EntityInfo> = store
+        .entities()?
+        .into_iter()
+        .filter_map(|name| {
+            let asn: u32 = name.strip_prefix("as/")?.parse().ok()?;
+            let known = names.and_then(|n| n.get(asn));
+            let country = registry
+                .asn_country(asn)
+                .or_else(|| known.and_then(|k| k.country));
+            Some(EntityInfo {
+                label: known.map(|k| k.name.to_owned()),
+                country: country.map(|c| c.as_str().to_owned()),
+                name,
+            })
+        })
+        .filter(|info| info.label.is_some() || info.country.is_some())
+        .collect();
+    store.describe(&infos)?;
+    Ok(())
+}
+
+/// The AS names file, when given; skipped entries are reported.
+pub fn load_names(path: Option<&Path>) -> anyhow::Result<Option<AsNames>> {
+    let Some(path) = path else { return Ok(None) };
+    let (names, issues) = geo::load_as_names(path)?;
+    for issue in &issues {
+        eprintln!("darkwatch: warning: AS names entry skipped: {issue}");
+    }
+    Ok(Some(names))
 }
 
 /// Runs `replay`.
@@ -142,11 +216,17 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         Some(_) => Some(load_registry(&args.registry)?),
         None => None,
     };
-    let db = match (&args.db, &registry) {
-        (Some(path), Some(registry)) => Some((path.as_path(), registry, args.watch.clone())),
+    let names = load_names(args.asnames.as_deref())?;
+    let target = match (&args.db, &registry) {
+        (Some(db), Some(registry)) => Some(SeriesTarget {
+            db,
+            registry,
+            watched: args.watch.clone(),
+            names: names.as_ref(),
+        }),
         _ => None,
     };
-    let (summary, mut table, rows) = replay_into(&inputs, db, args.quiet)?;
+    let (summary, mut table, rows) = replay_into(&inputs, target, args.quiet, !args.no_progress)?;
     table.sweep_paths();
     let state = TableState {
         routes: table.route_count(),

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use signal::Values;
 use store::{Point, Store};
 use wire::event::Timestamp;
 
@@ -28,7 +29,7 @@ pub enum SignalsFormat {
 /// Arguments of `darkwatch signals`.
 #[derive(Args, Debug)]
 pub struct SignalsArgs {
-    /// `country/KP`, `as/131279` or `prefix/175.45.176.0/24`.
+    /// `world`, `country/KP`, `as/131279` or `prefix/175.45.176.0/24`.
     entity: String,
     /// The database written by `darkwatch replay --db`.
     #[arg(long, default_value = "darkwatch.db")]
@@ -73,81 +74,97 @@ pub fn run(args: &SignalsArgs) -> anyhow::Result<ExitCode> {
     if from >= to {
         bail!("--from must be before --to");
     }
-    let points = store.series(&args.entity, from, to)?;
-    if points.is_empty() && !store.entities()?.contains(&args.entity) {
+    let Some(info) = store.entity(&args.entity)? else {
         bail!(
-            "{}: no series for {:?} (entities look like country/KP, as/131279, prefix/175.45.176.0/24)",
+            "{}: no series for {:?} (entities look like world, country/KP, as/131279, prefix/175.45.176.0/24)",
             args.db.display(),
             args.entity
         );
-    }
-    let text = render(&args.entity, &points, args.format);
+    };
+    let points = store.series(&args.entity, from, to)?;
+    let about = match (&info.label, &info.country) {
+        (Some(label), Some(cc)) => Some(format!("{label} ({cc})")),
+        (Some(label), None) => Some(label.clone()),
+        (None, Some(cc)) => Some(format!("({cc})")),
+        (None, None) => None,
+    };
+    let text = render(&args.entity, about.as_deref(), &points, args.format);
     std::io::stdout()
         .write_all(text.as_bytes())
         .context("writing the series")?;
     Ok(ExitCode::SUCCESS)
 }
 
-const COLUMNS: [&str; 8] = [
-    "bin",
-    "visible_24s",
-    "visible_48s",
-    "visible_prefixes",
-    "announcements",
-    "withdrawals",
-    "path_changes",
-    "origin_changes",
-];
-
-fn cells(p: &Point) -> [String; 8] {
-    let v = p.values;
-    [
-        utc(Timestamp::from_secs(
-            u32::try_from(p.bin_start).unwrap_or(u32::MAX),
-        )),
-        v.visible_24s.to_string(),
-        v.visible_48s.to_string(),
-        v.visible_prefixes.to_string(),
-        v.announcements.to_string(),
-        v.withdrawals.to_string(),
-        v.path_changes.to_string(),
-        v.origin_changes.to_string(),
-    ]
+/// The value columns after the bin: every value, but the full-feed peer
+/// counts only for the world (other entities do not carry them).
+fn columns(entity: &str) -> &'static [&'static str] {
+    let all = &Values::NAMES;
+    if entity == "world" {
+        all
+    } else {
+        all.get(..7).unwrap_or(all)
+    }
 }
 
-/// The points of `entity` in `format`.
-pub fn render(entity: &str, points: &[Point], format: SignalsFormat) -> String {
+fn bin_text(p: &Point) -> String {
+    utc(Timestamp::from_secs(
+        u32::try_from(p.bin_start).unwrap_or(u32::MAX),
+    ))
+}
+
+/// The points of `entity` (described by `about`, e.g. an AS's name) in
+/// `format`.
+pub fn render(
+    entity: &str,
+    about: Option<&str>,
+    points: &[Point],
+    format: SignalsFormat,
+) -> String {
+    let columns = columns(entity);
+    let values = |p: &Point| p.values.to_array().into_iter().take(columns.len());
     let mut out = String::new();
     match format {
         SignalsFormat::Table => {
-            out.push_str(&format!("{entity}\n"));
-            out.push_str(&format!(
-                "{:<21}{:>12}{:>12}{:>17}{:>14}{:>12}{:>13}{:>15}\n",
-                COLUMNS[0],
-                COLUMNS[1],
-                COLUMNS[2],
-                COLUMNS[3],
-                COLUMNS[4],
-                COLUMNS[5],
-                COLUMNS[6],
-                COLUMNS[7]
-            ));
+            match about {
+                Some(about) => out.push_str(&format!("{entity}  {about}\n")),
+                None => out.push_str(&format!("{entity}\n")),
+            }
+            // Each column as wide as its name or its widest value.
+            let widths: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let widest = points
+                        .iter()
+                        .filter_map(|p| values(p).nth(i))
+                        .map(|v| v.to_string().len())
+                        .max()
+                        .unwrap_or(0);
+                    c.len().max(widest) + 2
+                })
+                .collect();
+            out.push_str(&format!("{:<21}", "bin"));
+            for (c, w) in columns.iter().zip(&widths) {
+                out.push_str(&format!("{c:>w$}"));
+            }
+            out.push('\n');
             for p in points {
-                let c = cells(p);
-                out.push_str(&format!(
-                    "{:<21}{:>12}{:>12}{:>17}{:>14}{:>12}{:>13}{:>15}\n",
-                    c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
-                ));
+                out.push_str(&format!("{:<21}", bin_text(p)));
+                for (v, w) in values(p).zip(&widths) {
+                    out.push_str(&format!("{v:>w$}"));
+                }
+                out.push('\n');
             }
         }
         SignalsFormat::Csv => {
-            out.push_str("entity,");
-            out.push_str(&COLUMNS.join(","));
+            out.push_str("entity,bin,");
+            out.push_str(&columns.join(","));
             out.push('\n');
             for p in points {
-                out.push_str(entity);
-                out.push(',');
-                out.push_str(&cells(p).join(","));
+                out.push_str(&format!("{entity},{}", bin_text(p)));
+                for v in values(p) {
+                    out.push_str(&format!(",{v}"));
+                }
                 out.push('\n');
             }
         }
@@ -156,8 +173,9 @@ pub fn render(entity: &str, points: &[Point], format: SignalsFormat) -> String {
                 let mut map = serde_json::Map::new();
                 map.insert("entity".into(), entity.into());
                 map.insert("bin_start".into(), p.bin_start.into());
-                for (k, v) in COLUMNS.iter().zip(cells(p)).skip(1) {
-                    map.insert((*k).into(), v.parse::<u64>().unwrap_or(0).into());
+                map.insert("bin".into(), bin_text(p).into());
+                for (c, v) in columns.iter().zip(values(p)) {
+                    map.insert((*c).into(), v.into());
                 }
                 out.push_str(&serde_json::Value::Object(map).to_string());
                 out.push('\n');

@@ -12,4 +12,6 @@ pub mod replay;
 
 pub use archive::{Compression, OpenError};
 pub use records::{Damage, DamageKind, MrtReader, RecordAt};
-pub use replay::{collector_of, replay, ReplayInput, ReplaySummary};
+pub use replay::{
+    collector_of, replay, replay_with_progress, Progress, ReplayInput, ReplaySummary,
+};

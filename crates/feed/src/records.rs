@@ -220,6 +220,11 @@ pub struct MrtReader {
 }
 
 impl MrtReader {
+    /// Archive bytes (compressed) consumed so far.
+    pub fn compressed_offset(&self) -> u64 {
+        self.src.compressed_offset()
+    }
+
     /// Opens an archive.
     pub fn open(path: &Path) -> Result<MrtReader, OpenError> {
         Ok(MrtReader {

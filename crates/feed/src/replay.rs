@@ -95,6 +95,24 @@ pub struct ReplaySummary {
     pub collectors: Vec<String>,
 }
 
+/// How far a replay has got, for progress displays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Archives given.
+    pub files: usize,
+    /// Archives read to their end.
+    pub files_done: usize,
+    /// Size of all archives on disk (compressed).
+    pub bytes_total: u64,
+    /// Archive bytes consumed so far (compressed).
+    pub bytes_read: u64,
+    /// Records read so far.
+    pub records: u64,
+}
+
+/// Records between two progress reports (a power of two).
+const PROGRESS_EVERY: u64 = 1 << 13;
+
 /// Replays `inputs` in event-time order, calling `on_event` for every
 /// event and `on_damage` for every damaged place (reading goes on).
 /// Fails only when an archive cannot be opened.
@@ -107,11 +125,38 @@ where
     E: FnMut(&RouteEvent<'_, '_>),
     D: FnMut(&Damage),
 {
+    replay_with_progress(inputs, on_event, on_damage, |_| {})
+}
+
+/// [`replay`], also calling `on_progress` every few thousand records and
+/// once at the end.
+pub fn replay_with_progress<E, D, P>(
+    inputs: &[ReplayInput],
+    on_event: E,
+    on_damage: D,
+    on_progress: P,
+) -> Result<ReplaySummary, OpenError>
+where
+    E: FnMut(&RouteEvent<'_, '_>),
+    D: FnMut(&Damage),
+    P: FnMut(&Progress),
+{
     let mut sink = Sink {
         summary: ReplaySummary::default(),
         peers: BTreeSet::new(),
         on_event,
         on_damage,
+        progress: Progress {
+            files: inputs.len(),
+            bytes_total: inputs
+                .iter()
+                .filter_map(|i| std::fs::metadata(&i.path).ok())
+                .map(|m| m.len())
+                .sum(),
+            ..Progress::default()
+        },
+        bytes_done: 0,
+        on_progress,
     };
     let (tables, updates) = classify(inputs, &mut sink.summary)?;
     for (_, collector, path) in tables {
@@ -135,7 +180,12 @@ where
         };
         stream.deliver(&mut sink);
         stream.advance(&mut sink)?;
+        if sink.summary.records & (PROGRESS_EVERY - 1) == 0 {
+            let open = streams.iter().map(Stream::open_bytes).sum();
+            sink.report(open);
+        }
     }
+    sink.report(0);
     sink.summary.peers = sink.peers.len();
     Ok(sink.summary)
 }
@@ -210,19 +260,38 @@ fn collector_index(collectors: &mut Vec<String>, name: &str) -> u16 {
     u16::try_from(i).unwrap_or(u16::MAX)
 }
 
-/// Where events and damage go, with the counts kept on the way.
-struct Sink<E, D> {
+/// Where events, damage and progress go, with the counts kept on the way.
+struct Sink<E, D, P> {
     summary: ReplaySummary,
     peers: BTreeSet<PeerKey>,
     on_event: E,
     on_damage: D,
+    progress: Progress,
+    /// Bytes of the archives read to their end.
+    bytes_done: u64,
+    on_progress: P,
 }
 
-impl<E, D> Sink<E, D>
+impl<E, D, P> Sink<E, D, P>
 where
     E: FnMut(&RouteEvent<'_, '_>),
     D: FnMut(&Damage),
+    P: FnMut(&Progress),
 {
+    /// Reports progress, `open` being the bytes consumed of the archives
+    /// being read.
+    fn report(&mut self, open: u64) {
+        self.progress.records = self.summary.records;
+        self.progress.bytes_read = self.bytes_done + open;
+        (self.on_progress)(&self.progress);
+    }
+
+    /// Counts an archive read to its end.
+    fn file_done(&mut self, reader: &MrtReader) {
+        self.bytes_done += reader.compressed_offset();
+        self.progress.files_done += 1;
+    }
+
     fn event(&mut self, event: &RouteEvent<'_, '_>) {
         let s = &mut self.summary;
         match event.kind {
@@ -303,7 +372,11 @@ where
                 }
                 Err(d) => self.damage(&d),
             }
+            if self.summary.records & (PROGRESS_EVERY - 1) == 0 {
+                self.report(reader.compressed_offset());
+            }
         }
+        self.file_done(&reader);
         for peer in listed {
             self.event(&RouteEvent {
                 time: last,
@@ -342,6 +415,13 @@ struct Stream {
 }
 
 impl Stream {
+    /// Bytes consumed of the archive being read.
+    fn open_bytes(&self) -> u64 {
+        self.current
+            .as_ref()
+            .map_or(0, |(_, r)| r.compressed_offset())
+    }
+
     fn new((collector, files): (u16, VecDeque<PathBuf>)) -> Stream {
         Stream {
             collector,
@@ -354,10 +434,11 @@ impl Stream {
     }
 
     /// Reads the next record into `pending` (which stays empty at the end).
-    fn advance<E, D>(&mut self, sink: &mut Sink<E, D>) -> Result<(), OpenError>
+    fn advance<E, D, P>(&mut self, sink: &mut Sink<E, D, P>) -> Result<(), OpenError>
     where
         E: FnMut(&RouteEvent<'_, '_>),
         D: FnMut(&Damage),
+        P: FnMut(&Progress),
     {
         loop {
             if self.current.is_none() {
@@ -389,16 +470,20 @@ impl Stream {
                     return Ok(());
                 }
                 Some(Err(d)) => sink.damage(&d),
-                None => self.current = None,
+                None => {
+                    sink.file_done(reader);
+                    self.current = None;
+                }
             }
         }
     }
 
     /// Delivers the events of the pending record.
-    fn deliver<E, D>(&mut self, sink: &mut Sink<E, D>)
+    fn deliver<E, D, P>(&mut self, sink: &mut Sink<E, D, P>)
     where
         E: FnMut(&RouteEvent<'_, '_>),
         D: FnMut(&Damage),
+        P: FnMut(&Progress),
     {
         let Some(pending) = self.pending.take() else {
             return;
@@ -406,19 +491,18 @@ impl Stream {
         let path = self
             .current
             .as_ref()
-            .map(|(p, _)| p.clone())
-            .unwrap_or_default();
+            .map_or(Path::new(""), |(p, _)| p.as_path());
         let header = Header {
             length: u32::try_from(pending.payload.len()).unwrap_or(u32::MAX),
             ..pending.header
         };
         match RawRecord::new(header, &pending.payload) {
             Ok(raw) => {
-                let at = (path.as_path(), pending.offset);
+                let at = (path, pending.offset);
                 sink.record(at, &raw, self.collector, &mut self.peers, None);
             }
             Err(e) => sink.damage(&Damage::in_record(
-                &path,
+                path,
                 pending.offset,
                 pending.header,
                 DamageKind::Decode(e),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use feed::{collector_of, replay, ReplayInput, ReplaySummary};
+use feed::{collector_of, replay, replay_with_progress, Progress, ReplayInput, ReplaySummary};
 use wire::event::{EventKind, Timestamp};
 
 fn data_dir() -> PathBuf {
@@ -155,4 +155,29 @@ fn a_table_dump_ends_with_end_of_rib_for_each_peer_it_listed() {
     assert!(eor.iter().all(|e| e.2));
     assert_eq!(events.last().map(|e| e.1), Some(EventKind::EndOfRib));
     assert!(summary.damaged == 0);
+}
+
+#[test]
+fn progress_grows_to_every_byte_and_record_of_every_file() {
+    let dir = data_dir().join("routeviews-jinx");
+    let paths = [
+        dir.join("routeviews.route-views.jinx.ribs.1401487200.bz2"),
+        dir.join("routeviews.route-views.jinx.updates.1401493500.bz2"),
+        data_dir().join("ris-rrc06/ris.rrc06.updates.1401488100.gz"),
+    ];
+    let inputs: Vec<_> = paths.iter().map(|p| ReplayInput::guess(p)).collect();
+    let mut seen: Vec<Progress> = Vec::new();
+    let summary = replay_with_progress(&inputs, |_| {}, |_| {}, |p| seen.push(*p)).unwrap();
+    let size: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert!(seen.len() > 10, "{} reports", seen.len());
+    assert!(seen
+        .windows(2)
+        .all(|w| w[0].bytes_read <= w[1].bytes_read && w[0].records <= w[1].records));
+    let last = seen.last().unwrap();
+    assert_eq!((last.files, last.files_done), (3, 3));
+    assert_eq!((last.bytes_total, last.bytes_read), (size, size));
+    assert_eq!(last.records, summary.records);
 }

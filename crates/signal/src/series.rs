@@ -17,6 +17,10 @@ use crate::coverage::Coverage;
 /// What a series is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entity {
+    /// Everything the collectors see: all prefixes, and the full-feed
+    /// peers that judge visibility (a drop here is the view shrinking,
+    /// not an outage of anyone).
+    World,
     /// A country, by the registry file of the address blocks.
     Country(Country),
     /// An origin AS.
@@ -28,6 +32,7 @@ pub enum Entity {
 impl fmt::Display for Entity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Entity::World => f.write_str("world"),
             Entity::Country(c) => write!(f, "country/{c}"),
             Entity::As(asn) => write!(f, "as/{asn}"),
             Entity::Prefix(p) => write!(f, "prefix/{p}"),
@@ -52,9 +57,59 @@ pub struct Values {
     pub path_changes: u64,
     /// Routes whose origin AS changed in the bin.
     pub origin_changes: u64,
+    /// IPv4 full-feed peers at the bin's end ([`Entity::World`] only).
+    pub full_feed_v4: u64,
+    /// IPv6 full-feed peers at the bin's end ([`Entity::World`] only).
+    pub full_feed_v6: u64,
 }
 
 impl Values {
+    /// Names of the values, in the order of [`Values::to_array`]: the
+    /// column names of the store and of every output.
+    pub const NAMES: [&'static str; 9] = [
+        "visible_24s",
+        "visible_48s",
+        "visible_prefixes",
+        "announcements",
+        "withdrawals",
+        "path_changes",
+        "origin_changes",
+        "full_feed_v4",
+        "full_feed_v6",
+    ];
+
+    /// The values in the order of [`Values::NAMES`].
+    pub fn to_array(&self) -> [u64; 9] {
+        [
+            self.visible_24s,
+            self.visible_48s,
+            self.visible_prefixes,
+            self.announcements,
+            self.withdrawals,
+            self.path_changes,
+            self.origin_changes,
+            self.full_feed_v4,
+            self.full_feed_v6,
+        ]
+    }
+
+    /// Values from an array in the order of [`Values::NAMES`].
+    pub fn from_array(a: [u64; 9]) -> Values {
+        let [visible_24s, visible_48s, visible_prefixes, announcements, withdrawals, path_changes, origin_changes, full_feed_v4, full_feed_v6] =
+            a;
+        Values {
+            visible_24s,
+            visible_48s,
+            visible_prefixes,
+            announcements,
+            withdrawals,
+            path_changes,
+            origin_changes,
+            full_feed_v4,
+            full_feed_v6,
+        }
+    }
+
     fn clear_counters(&mut self) {
         self.announcements = 0;
         self.withdrawals = 0;
@@ -166,6 +221,7 @@ impl<'g> Signals<'g> {
             None => self.bin = Some(bin),
             Some(_) => {}
         }
+        self.full_feed(rib);
         for delta in deltas {
             match *delta {
                 Delta::Route {
@@ -200,6 +256,19 @@ impl<'g> Signals<'g> {
         }
     }
 
+    /// Follows the table's full-feed peer counts in the world series.
+    fn full_feed(&mut self, rib: &Rib) {
+        let now = [
+            u64::from(rib.full_feed_peers(Afi::Ipv4)),
+            u64::from(rib.full_feed_peers(Afi::Ipv6)),
+        ];
+        let world = self.values.get(&Entity::World).copied().unwrap_or_default();
+        if [world.full_feed_v4, world.full_feed_v6] != now {
+            let v = self.touch(Entity::World);
+            [v.full_feed_v4, v.full_feed_v6] = now;
+        }
+    }
+
     /// An entity's values now (gauges current, counters of the open bin).
     pub fn current(&self, entity: &Entity) -> Values {
         self.values.get(entity).copied().unwrap_or_default()
@@ -227,7 +296,9 @@ impl<'g> Signals<'g> {
     }
 
     fn route(&mut self, rib: &Rib, id: PrefixId, before: Option<PathId>, after: Option<PathId>) {
-        let Some(prefix) = rib.prefix(id) else { return };
+        let Some(prefix) = rib.prefix(id).filter(counted) else {
+            return;
+        };
         let paths = rib.paths();
         let origin = after.or(before).and_then(|p| paths.origin(p));
         let mut entities: Vec<Entity> = self
@@ -235,6 +306,7 @@ impl<'g> Signals<'g> {
             .into_iter()
             .map(Entity::Prefix)
             .collect();
+        entities.push(Entity::World);
         entities.extend(self.country_of(&prefix).map(Entity::Country));
         entities.extend(origin.map(Entity::As));
         let path_changed = matches!((before, after), (Some(b), Some(a)) if a != b);
@@ -260,7 +332,9 @@ impl<'g> Signals<'g> {
     }
 
     fn became_visible(&mut self, rib: &Rib, id: PrefixId) {
-        let Some(prefix) = rib.prefix(id) else { return };
+        let Some(prefix) = rib.prefix(id).filter(counted) else {
+            return;
+        };
         let origin = main_origin(rib, id);
         self.counted_origin.insert(id, origin);
         self.count(&prefix, origin, true);
@@ -286,6 +360,9 @@ impl<'g> Signals<'g> {
             Some(c) => c.remove(start, end, record),
             None => {}
         }
+        let world = self.touch(Entity::World);
+        add_blocks(world, afi, changed.iter().map(|(a, b)| b - a).sum(), up);
+        add_prefix(world, up);
         // Countries: the blocks that changed, split by registry.
         let geo = self.geo;
         let mut by_country: BTreeMap<Country, u64> = BTreeMap::new();
@@ -328,6 +405,19 @@ impl<'g> Signals<'g> {
             }
         }
     }
+}
+
+/// True for the prefixes the series count: IPv4 /8 to /24, IPv6 /16 to
+/// /48. A default route or another very short prefix would make a whole
+/// region look reachable, and could hide every outage under it; longer
+/// prefixes are filtered by most networks, so their visibility says
+/// little about reachability (IODA counts the same range for IPv4).
+fn counted(prefix: &Prefix) -> bool {
+    let range = match prefix.afi() {
+        Afi::Ipv4 => 8..=24,
+        Afi::Ipv6 => 16..=48,
+    };
+    range.contains(&prefix.len())
 }
 
 fn add_blocks(v: &mut Values, afi: Afi, n: u64, up: bool) {

@@ -1,6 +1,7 @@
 //! Series replayed from small scenarios with exact expected values:
 //! overlapping prefixes, a prefix spanning two countries, a peer reset that
-//! must not reduce a country's visible /24s, IPv6 /48s, and counters.
+//! must not reduce a country's visible /24s, IPv6 /48s, counters, and the
+//! world series with the full-feed peer counts.
 
 use std::net::IpAddr;
 
@@ -114,6 +115,7 @@ impl<'g> World<'g> {
             Some(("country", cc)) => Entity::Country(cc.parse().unwrap()),
             Some(("as", asn)) => Entity::As(asn.parse().unwrap()),
             Some(("prefix", p)) => Entity::Prefix(p.parse().unwrap()),
+            None if entity == "world" => Entity::World,
             _ => panic!("bad entity {entity}"),
         };
         self.signals.current(&e)
@@ -234,4 +236,67 @@ fn counters_are_per_bin_and_rows_only_for_what_changed() {
     );
     // The next bin's counters start from zero.
     assert_eq!(w.get("country/KP").announcements, 0);
+}
+
+#[test]
+fn the_world_counts_every_visible_block_once_and_follows_the_full_feed_peers() {
+    let geo = registry();
+    let mut w = World::new(&geo);
+    three_peers(
+        &mut w,
+        &[
+            ("175.45.176.0/22", 131_279),
+            ("175.45.177.0/24", 131_279),
+            ("1.0.0.0/24", 13_335),
+            ("2001:db8::/32", 64_496),
+        ],
+    );
+    let world = w.get("world");
+    assert_eq!(world.visible_24s, 5);
+    assert_eq!(world.visible_48s, 1 << 16);
+    assert_eq!(world.visible_prefixes, 4);
+    assert_eq!((world.full_feed_v4, world.full_feed_v6), (3, 3));
+    assert_eq!(world.announcements, 0, "a new bin");
+    // A peer reset shrinks the view, not the world's visible space.
+    w.event(2, EventKind::PeerDown, None, 0);
+    assert_eq!(w.get("world").withdrawals, 4);
+    w.next_bin();
+    let world = w.get("world");
+    assert_eq!((world.full_feed_v4, world.full_feed_v6), (2, 2));
+    assert_eq!(world.visible_24s, 5);
+    let rows: Vec<_> = w
+        .rows
+        .iter()
+        .filter(|r| r.entity == Entity::World)
+        .map(|r| (r.bin_start - u64::from(T0), r.values.full_feed_v4))
+        .collect();
+    assert_eq!(rows, [(0, 3), (300, 2)]);
+    // Other entities do not carry the full-feed counts.
+    assert_eq!(w.get("country/KP").full_feed_v4, 0);
+}
+
+#[test]
+fn a_default_route_and_too_specific_prefixes_are_not_counted() {
+    let geo = registry();
+    let mut w = World::new(&geo);
+    three_peers(
+        &mut w,
+        &[
+            ("0.0.0.0/0", 3356),
+            ("::/0", 3356),
+            ("175.45.176.0/24", 131_279),
+            ("1.0.0.0/25", 13_335),
+        ],
+    );
+    assert_eq!(w.get("world").visible_24s, 1);
+    assert_eq!(w.get("world").visible_48s, 0);
+    assert_eq!(w.get("country/KP").visible_24s, 1);
+    assert_eq!(w.get("country/AU").visible_24s, 0);
+    assert_eq!(w.get("as/3356"), Values::default());
+    // The default route does not hide the outage under it.
+    for who in 1..=3 {
+        w.withdraw(who, "175.45.176.0/24");
+    }
+    assert_eq!(w.get("country/KP").visible_24s, 0);
+    assert_eq!(w.get("world").visible_24s, 0);
 }

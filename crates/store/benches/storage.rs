@@ -31,7 +31,7 @@ const COUNTRIES: u32 = 250;
 /// One AS in this many is busy.
 const BUSY_ONE_IN: u64 = 33;
 /// Rows per `write_rows` call, as in the replay.
-const BATCH: usize = 10_000;
+const BATCH: usize = 100_000;
 
 /// xorshift64*, seeded through splitmix64.
 struct Rng(u64);

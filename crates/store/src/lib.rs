@@ -7,11 +7,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
-use signal::{BinRow, Values};
+use std::collections::HashMap;
+
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use signal::{BinRow, Entity, Values};
 
 /// Migrations in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE entities (
         id   INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE
@@ -28,7 +31,14 @@ const MIGRATIONS: &[&str] = &["
         origin_changes   INTEGER NOT NULL,
         PRIMARY KEY (entity, bin_start)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    ALTER TABLE series ADD COLUMN full_feed_v4 INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE series ADD COLUMN full_feed_v6 INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE entities ADD COLUMN label TEXT;
+    ALTER TABLE entities ADD COLUMN country TEXT;
+",
+];
 
 /// A store operation failed.
 #[derive(Debug)]
@@ -68,10 +78,23 @@ pub struct Point {
     pub values: Values,
 }
 
+/// What an entity is, beyond its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityInfo {
+    /// The entity id (`as/131279`).
+    pub name: String,
+    /// A human label: an AS's name (`STAR-KP Ryugyong-dong`).
+    pub label: Option<String>,
+    /// A country code: an AS's registry country.
+    pub country: Option<String>,
+}
+
 /// An open darkwatch database.
 pub struct Store {
     path: PathBuf,
     conn: Connection,
+    /// Ids of the entities written through this connection.
+    entity_ids: HashMap<Entity, i64>,
 }
 
 impl Store {
@@ -87,6 +110,12 @@ impl Store {
             .map_err(|e| err("enabling WAL", e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| err("setting synchronous", e))?;
+        // 128 MiB of page cache: series rows arrive in time order but are
+        // keyed by entity, so a batch touches pages all over the table; a
+        // cache that holds them makes each commit write far fewer pages
+        // (BENCHMARKS.md, bytes written per stored row).
+        conn.pragma_update(None, "cache_size", -131_072)
+            .map_err(|e| err("setting the cache size", e))?;
         let version: usize = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| err("reading the schema version", e))?;
@@ -100,6 +129,7 @@ impl Store {
         Ok(Store {
             path: path.to_owned(),
             conn,
+            entity_ids: HashMap::new(),
         })
     }
 
@@ -114,98 +144,123 @@ impl Store {
     /// Writes series rows in one transaction (a later row of the same
     /// entity and bin replaces an earlier one).
     pub fn write_rows(&mut self, rows: &[BinRow]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(|e| StoreError {
-            path: self.path.clone(),
+        let Store {
+            path,
+            conn,
+            entity_ids,
+        } = self;
+        let err = |source| StoreError {
+            path: path.clone(),
             action: "writing series",
-            source: e,
-        })?;
-        {
-            let mut entity = tx
-                .prepare_cached("INSERT INTO entities(name) VALUES (?1) ON CONFLICT(name) DO UPDATE SET name = name RETURNING id")
-                .map_err(|e| StoreError { path: self.path.clone(), action: "writing series", source: e })?;
-            let mut point = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO series VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(|e| StoreError {
-                    path: self.path.clone(),
-                    action: "writing series",
-                    source: e,
-                })?;
-            for row in rows {
-                let id: i64 = entity
-                    .query_row(params![row.entity.to_string()], |r| r.get(0))
-                    .map_err(|e| StoreError {
-                        path: self.path.clone(),
-                        action: "writing series",
-                        source: e,
-                    })?;
-                let v = row.values;
-                point
-                    .execute(params![
-                        id,
-                        as_i64(row.bin_start),
-                        as_i64(v.visible_24s),
-                        as_i64(v.visible_48s),
-                        as_i64(v.visible_prefixes),
-                        as_i64(v.announcements),
-                        as_i64(v.withdrawals),
-                        as_i64(v.path_changes),
-                        as_i64(v.origin_changes),
-                    ])
-                    .map_err(|e| StoreError {
-                        path: self.path.clone(),
-                        action: "writing series",
-                        source: e,
-                    })?;
+            source,
+        };
+        let written = (|| {
+            let tx = conn.transaction()?;
+            {
+                let mut entity = tx.prepare_cached(
+                    "INSERT INTO entities(name) VALUES (?1)
+                     ON CONFLICT(name) DO UPDATE SET name = name RETURNING id",
+                )?;
+                let mut point = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO series (entity, bin_start, visible_24s, visible_48s,
+                        visible_prefixes, announcements, withdrawals, path_changes,
+                        origin_changes, full_feed_v4, full_feed_v6)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?;
+                for row in rows {
+                    let id = match entity_ids.get(&row.entity) {
+                        Some(&id) => id,
+                        None => {
+                            let id: i64 =
+                                entity.query_row(params![row.entity.to_string()], |r| r.get(0))?;
+                            entity_ids.insert(row.entity, id);
+                            id
+                        }
+                    };
+                    let values = row.values.to_array().map(as_i64);
+                    point.execute(params_from_iter(
+                        [id, as_i64(row.bin_start)].into_iter().chain(values),
+                    ))?;
+                }
             }
+            tx.commit()
+        })();
+        if written.is_err() {
+            // Ids handed out inside the rolled-back transaction are void.
+            entity_ids.clear();
         }
-        tx.commit().map_err(|e| self.err("writing series", e))
+        written.map_err(err)
     }
 
     /// The stored points of `entity` (e.g. `country/KP`) with bins in
     /// `[from, to)`, in time order.
     pub fn series(&self, entity: &str, from: u64, to: u64) -> Result<Vec<Point>, StoreError> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM entities WHERE name = ?1",
-                params![entity],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err("reading series", e))?;
-        let Some(id) = id else {
-            return Ok(Vec::new());
-        };
+        let err = |e| self.err("reading series", e);
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT bin_start, visible_24s, visible_48s, visible_prefixes, announcements,
-                        withdrawals, path_changes, origin_changes
-                 FROM series WHERE entity = ?1 AND bin_start >= ?2 AND bin_start < ?3
+                        withdrawals, path_changes, origin_changes, full_feed_v4, full_feed_v6
+                 FROM series JOIN entities ON entities.id = series.entity
+                 WHERE entities.name = ?1 AND bin_start >= ?2 AND bin_start < ?3
                  ORDER BY bin_start",
             )
-            .map_err(|e| self.err("reading series", e))?;
+            .map_err(err)?;
         let rows = stmt
-            .query_map(params![id, as_i64(from), as_i64(to)], |r| {
+            .query_map(params![entity, as_i64(from), as_i64(to)], |r| {
                 let n = |i: usize| r.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
+                let mut values = [0u64; 9];
+                for (i, v) in values.iter_mut().enumerate() {
+                    *v = n(i + 1)?;
+                }
                 Ok(Point {
                     bin_start: n(0)?,
-                    values: Values {
-                        visible_24s: n(1)?,
-                        visible_48s: n(2)?,
-                        visible_prefixes: n(3)?,
-                        announcements: n(4)?,
-                        withdrawals: n(5)?,
-                        path_changes: n(6)?,
-                        origin_changes: n(7)?,
-                    },
+                    values: Values::from_array(values),
                 })
             })
-            .map_err(|e| self.err("reading series", e))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.err("reading series", e))
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    /// Records what an entity is: a label (an AS's name) and a country
+    /// (an AS's registry country). Entities not stored are skipped.
+    pub fn describe(&mut self, infos: &[EntityInfo]) -> Result<(), StoreError> {
+        let Store { path, conn, .. } = self;
+        let err = |source| StoreError {
+            path: path.clone(),
+            action: "describing entities",
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut update = tx
+                .prepare_cached("UPDATE entities SET label = ?2, country = ?3 WHERE name = ?1")
+                .map_err(err)?;
+            for info in infos {
+                update
+                    .execute(params![info.name, info.label, info.country])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// What the store knows of an entity, if it has its series.
+    pub fn entity(&self, name: &str) -> Result<Option<EntityInfo>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT name, label, country FROM entities WHERE name = ?1",
+                params![name],
+                |r| {
+                    Ok(EntityInfo {
+                        name: r.get(0)?,
+                        label: r.get(1)?,
+                        country: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err("reading an entity", e))
     }
 
     /// Names of the stored entities, sorted.
@@ -230,7 +285,6 @@ fn as_i64(v: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signal::Entity;
 
     #[test]
     fn rows_round_trip_and_reopen_keeps_them() {
@@ -263,6 +317,67 @@ mod tests {
         );
         assert!(store.series("as/1", 0, 10).unwrap().is_empty());
         assert_eq!(store.entities().unwrap(), ["country/KP"]);
+    }
+
+    #[test]
+    fn entities_are_described_and_the_world_keeps_its_full_feed_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("darkwatch.db")).unwrap();
+        let row = |entity, full_feed_v4| BinRow {
+            bin_start: 1_419_264_000,
+            entity,
+            values: Values {
+                visible_24s: 4,
+                full_feed_v4,
+                ..Values::default()
+            },
+        };
+        store
+            .write_rows(&[row(Entity::As(131_279), 0), row(Entity::World, 38)])
+            .unwrap();
+        store
+            .describe(&[
+                EntityInfo {
+                    name: "as/131279".into(),
+                    label: Some("STAR-KP Ryugyong-dong".into()),
+                    country: Some("KP".into()),
+                },
+                EntityInfo {
+                    name: "as/1".into(),
+                    label: Some("not stored".into()),
+                    country: None,
+                },
+            ])
+            .unwrap();
+        let info = store.entity("as/131279").unwrap().unwrap();
+        assert_eq!(info.label.as_deref(), Some("STAR-KP Ryugyong-dong"));
+        assert_eq!(info.country.as_deref(), Some("KP"));
+        assert_eq!(store.entity("as/1").unwrap(), None);
+        let world = store.series("world", 0, u64::MAX >> 1).unwrap();
+        assert_eq!(world[0].values.full_feed_v4, 38);
+    }
+
+    #[test]
+    fn a_database_of_the_first_schema_is_migrated_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO entities(id, name) VALUES (1, 'country/KP');
+                 INSERT INTO series VALUES (1, 1419264000, 4, 0, 4, 1, 0, 0, 0);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let points = store.series("country/KP", 0, u64::MAX >> 1).unwrap();
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].values.visible_24s, 4);
+        assert_eq!(points[0].values.full_feed_v4, 0);
+        let info = store.entity("country/KP").unwrap().unwrap();
+        assert_eq!(info.label, None);
     }
 
     #[test]
