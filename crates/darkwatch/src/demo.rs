@@ -39,10 +39,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         watched,
         names: None,
     };
-    let (summary, _, rows) = replay_into(&inputs, Some(target), true, false)?;
+    let replayed = replay_into(&inputs, Some(target), true, false)?;
+    let summary = &replayed.summary;
     eprintln!(
-        "darkwatch demo: replayed {} files ({} announcements, {} withdrawals, {} peers) into {} series rows",
-        summary.files, summary.announces, summary.withdraws, summary.peers, rows
+        "darkwatch demo: replayed {} files ({} announcements, {} withdrawals, {} peers) into {} series rows and {} events",
+        summary.files, summary.announces, summary.withdraws, summary.peers, replayed.rows, replayed.events
     );
     let store = store::Store::open(&db)?;
     let points = store.series("country/KP", WINDOW.0, WINDOW.1)?;

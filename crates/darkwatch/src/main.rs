@@ -3,6 +3,7 @@
 
 mod demo;
 mod dump;
+mod events;
 mod pipeline;
 mod progress;
 mod replay;
@@ -31,6 +32,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Print an entity's series from the store (country/KP, as/131279, prefix/...).
     Signals(signals::SignalsArgs),
+    /// List the outage and instability events a replay detected.
+    Events(events::EventsArgs),
     /// Replay the bundled North Korea 2014 scenario and show what darkwatch sees.
     Demo,
     /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => dump::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Signals(args) => signals::run(&args),
+        Command::Events(args) => events::run(&args),
         Command::Demo => demo::run(),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),

@@ -4,12 +4,14 @@
 //! into the store. It closes with a summary of what was read and the state
 //! of the table.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use detect::{DetectConfig, Event};
 use feed::{ReplayInput, ReplaySummary};
 use geo::{AsNames, RegistryTable};
 use rib::Rib;
@@ -74,6 +76,7 @@ struct TableState {
     full_feed: [u16; 2],
     paths: usize,
     rows: u64,
+    events: u64,
 }
 
 /// Series rows per store transaction: large, because rows arrive in time
@@ -107,15 +110,14 @@ pub struct SeriesTarget<'a> {
     pub names: Option<&'a AsNames>,
 }
 
-/// Replays `inputs`, writing series to `target` when given, with a
-/// progress line on a terminal when `progress`; returns the summary, the
-/// table and the number of series rows written.
+/// Replays `inputs`, writing series and events to `target` when given,
+/// with a progress line on a terminal when `progress`.
 pub fn replay_into(
     inputs: &[ReplayInput],
     target: Option<SeriesTarget<'_>>,
     quiet: bool,
     progress: bool,
-) -> anyhow::Result<(ReplaySummary, Rib, u64)> {
+) -> anyhow::Result<Replayed> {
     let mut line = ProgressLine::new(progress);
     let mut on_damage = |damage: &feed::Damage| {
         if !quiet {
@@ -123,26 +125,42 @@ pub fn replay_into(
         }
     };
     let Some(target) = target else {
-        let (summary, table) = pipeline::run(
+        let (summary, table, _) = pipeline::run(
             inputs,
-            None::<SeriesSink<'_, fn(&[BinRow])>>,
+            None::<SeriesSink<'_, fn(&[BinRow], &[Event], u64)>>,
             &mut on_damage,
             |p| line.update(p),
         )?;
         line.finish();
-        return Ok((summary, table, 0));
+        return Ok(Replayed {
+            summary,
+            table,
+            rows: 0,
+            events: 0,
+        });
     };
     let mut store = store::Store::open(target.db)?;
+    let last_id = store.last_event_id()?;
     let mut pending: Vec<BinRow> = Vec::new();
+    let mut pending_events: BTreeMap<u64, Event> = BTreeMap::new();
+    let mut latest = 0u64;
     let mut written = 0u64;
     let mut failure: Option<store::StoreError> = None;
     let sink = SeriesSink {
         registry: target.registry,
         watched: target.watched,
-        on_rows: |rows: &[BinRow]| {
+        detect: Some((DetectConfig::default(), last_id)),
+        on_output: |rows: &[BinRow], events: &[Event], now: u64| {
             pending.extend_from_slice(rows);
+            pending_events.extend(events.iter().map(|e| (e.id, e.clone())));
+            latest = now;
             if pending.len() >= WRITE_BATCH && failure.is_none() {
-                match store.write_rows(&pending) {
+                let events: Vec<Event> =
+                    std::mem::take(&mut pending_events).into_values().collect();
+                match store
+                    .write_rows(&pending)
+                    .and_then(|()| store.write_events(&events, now))
+                {
                     Ok(()) => written += pending.len() as u64,
                     Err(e) => failure = Some(e),
                 }
@@ -150,15 +168,36 @@ pub fn replay_into(
             }
         },
     };
-    let (summary, table) = pipeline::run(inputs, Some(sink), &mut on_damage, |p| line.update(p))?;
+    let (summary, table, detector) =
+        pipeline::run(inputs, Some(sink), &mut on_damage, |p| line.update(p))?;
     line.finish();
     if let Some(e) = failure {
         return Err(e.into());
     }
     store.write_rows(&pending)?;
     written += pending.len() as u64;
+    let events: Vec<Event> = pending_events.into_values().collect();
+    store.write_events(&events, latest)?;
     describe_ases(&mut store, target.registry, target.names)?;
-    Ok((summary, table, written))
+    let detected = detector.map_or(0, |d| d.last_id().saturating_sub(last_id));
+    Ok(Replayed {
+        summary,
+        table,
+        rows: written,
+        events: detected,
+    })
+}
+
+/// What [`replay_into`] did.
+pub struct Replayed {
+    /// What was read.
+    pub summary: ReplaySummary,
+    /// The route table at the end.
+    pub table: Rib,
+    /// Series rows written.
+    pub rows: u64,
+    /// Events detected.
+    pub events: u64,
 }
 
 /// Stores the name and country of every AS with a series: the country
@@ -226,7 +265,12 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         }),
         _ => None,
     };
-    let (summary, mut table, rows) = replay_into(&inputs, target, args.quiet, !args.no_progress)?;
+    let Replayed {
+        summary,
+        mut table,
+        rows,
+        events,
+    } = replay_into(&inputs, target, args.quiet, !args.no_progress)?;
     table.sweep_paths();
     let state = TableState {
         routes: table.route_count(),
@@ -238,6 +282,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         ],
         paths: table.paths().len(),
         rows,
+        events,
     };
     let text = match args.format {
         ReplayFormat::Table => table_text(&summary, &state),
@@ -296,6 +341,7 @@ fn fields(s: &ReplaySummary, t: &TableState) -> Vec<(&'static str, String)> {
         ("routes", t.routes.to_string()),
         ("as_paths", t.paths.to_string()),
         ("series_rows_written", t.rows.to_string()),
+        ("events_detected", t.events.to_string()),
         ("first_event", first),
         ("last_event", last),
     ]

@@ -171,6 +171,14 @@ impl Rib {
             }
             EventKind::PeerUp => self.set_up(peer, true),
             EventKind::PeerDown => {
+                // A peer whose session is down is no vantage point: it
+                // leaves the full-feed set at once, before its routes go,
+                // so that its loss never looks like the prefixes' loss.
+                let i = usize::from(peer.0);
+                let demoted = self.set_full_feed(i, 0, false) | self.set_full_feed(i, 1, false);
+                if demoted {
+                    self.judge_all(out);
+                }
                 self.remove_all(peer, |_| true, out);
                 self.set_up(peer, false);
             }
@@ -205,40 +213,53 @@ impl Rib {
                     continue;
                 };
                 let now = largest > 0 && state.up && f64::from(state.counts[fam]) >= need;
-                if now == state.full_feed[fam] {
-                    continue;
-                }
-                state.full_feed[fam] = now;
-                changed = true;
-                for id in state.prefixes.iter() {
-                    let Some(entry) = self.prefixes.get_mut(id) else {
-                        continue;
-                    };
-                    if entry.family() == fam {
-                        entry.seen = if now {
-                            entry.seen + 1
-                        } else {
-                            entry.seen.saturating_sub(1)
-                        };
-                    }
-                }
-                let peers = &mut self.full_feed_peers[fam];
-                *peers = if now {
-                    *peers + 1
+                changed |= self.set_full_feed(i, fam, now);
+            }
+        }
+        if changed {
+            self.judge_all(out);
+        }
+    }
+
+    /// Makes a peer full-feed in a family or not, keeping the per-prefix
+    /// counts in step; true when that changed its status.
+    fn set_full_feed(&mut self, peer: usize, fam: usize, now: bool) -> bool {
+        let Some(state) = self.peers.get_mut(peer) else {
+            return false;
+        };
+        if now == state.full_feed[fam] {
+            return false;
+        }
+        state.full_feed[fam] = now;
+        for id in state.prefixes.iter() {
+            let Some(entry) = self.prefixes.get_mut(id) else {
+                continue;
+            };
+            if entry.family() == fam {
+                entry.seen = if now {
+                    entry.seen + 1
                 } else {
-                    peers.saturating_sub(1)
+                    entry.seen.saturating_sub(1)
                 };
             }
         }
-        // Between changes of the full-feed set, visibility is kept up to
-        // date route by route; a change moves the threshold or the counts
-        // of many prefixes at once, so every prefix is judged again (a pass
-        // over two small arrays, not over the routes).
-        if changed {
-            let judge = self.judge_by();
-            for entry in self.prefixes.entries_mut() {
-                self.visible = judge.apply(entry, self.visible, out);
-            }
+        let peers = &mut self.full_feed_peers[fam];
+        *peers = if now {
+            *peers + 1
+        } else {
+            peers.saturating_sub(1)
+        };
+        true
+    }
+
+    /// Judges every prefix again. Between changes of the full-feed set,
+    /// visibility is kept up to date route by route; a change moves the
+    /// threshold or the counts of many prefixes at once (a pass over the
+    /// prefix entries, not over the routes).
+    fn judge_all(&mut self, out: &mut Vec<Delta>) {
+        let judge = self.judge_by();
+        for entry in self.prefixes.entries_mut() {
+            self.visible = judge.apply(entry, self.visible, out);
         }
     }
 

@@ -10,6 +10,8 @@
 
 mod coverage;
 mod series;
+mod sessions;
 
 pub use coverage::Coverage;
-pub use series::{BinRow, Entity, Signals, Values};
+pub use series::{BinRow, Cause, Entity, Signals, Values, VisibilityChange};
+pub use sessions::Sessions;

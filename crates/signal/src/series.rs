@@ -176,6 +176,35 @@ fn fam(afi: Afi) -> usize {
     }
 }
 
+/// Why the table changed: a BGP message, or a session event (a peer
+/// down, the end of a table dump, a table loaded or re-sent after a
+/// session came up). Session changes move the gauges but are not routing
+/// activity: they count in no counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// An UPDATE: an announcement or withdrawal sent by the peer.
+    Message,
+    /// A session event or a table (re)load.
+    Session,
+}
+
+/// An entity's visible space grew or shrank because a prefix became
+/// visible or invisible: the route-level trail the detector explains
+/// events with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VisibilityChange {
+    /// When.
+    pub time: Timestamp,
+    /// The entity.
+    pub entity: Entity,
+    /// The prefix.
+    pub prefix: PrefixId,
+    /// Visible now.
+    pub visible: bool,
+    /// What changed the table.
+    pub cause: Cause,
+}
+
 /// Series of every entity, fed with the deltas of each route event.
 pub struct Signals<'g> {
     geo: &'g RegistryTable,
@@ -190,6 +219,11 @@ pub struct Signals<'g> {
     /// The origin each visible prefix was counted under.
     counted_origin: HashMap<PrefixId, Option<u32>>,
     watched: Vec<Prefix>,
+    /// The event being observed: its time and cause.
+    now: Timestamp,
+    cause: Cause,
+    /// Visibility changes kept for [`Signals::drain_changes`], when asked.
+    changes: Option<Vec<VisibilityChange>>,
 }
 
 impl<'g> Signals<'g> {
@@ -206,12 +240,39 @@ impl<'g> Signals<'g> {
             per_as: HashMap::new(),
             counted_origin: HashMap::new(),
             watched: watched.iter().map(Prefix::masked).collect(),
+            now: Timestamp(0),
+            cause: Cause::Message,
+            changes: None,
         }
     }
 
+    /// Keeps every [`VisibilityChange`] until [`Signals::drain_changes`]
+    /// takes them (the detector does; nobody else needs to pay for it).
+    pub fn keep_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The visibility changes since the last call.
+    pub fn drain_changes(&mut self) -> Vec<VisibilityChange> {
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
     /// Closes the bins before `time` (appending their rows to `out`) and
-    /// takes in the deltas of one event applied to `rib` at `time`.
-    pub fn observe(&mut self, time: Timestamp, rib: &Rib, deltas: &[Delta], out: &mut Vec<BinRow>) {
+    /// takes in the deltas of one event applied to `rib` at `time`, for
+    /// the given cause.
+    pub fn observe(
+        &mut self,
+        time: Timestamp,
+        rib: &Rib,
+        deltas: &[Delta],
+        cause: Cause,
+        out: &mut Vec<BinRow>,
+    ) {
+        self.now = time;
+        self.cause = cause;
         let bin = time.secs() - time.secs() % self.bin_secs;
         match self.bin {
             Some(current) if bin > current => {
@@ -312,8 +373,12 @@ impl<'g> Signals<'g> {
         let path_changed = matches!((before, after), (Some(b), Some(a)) if a != b);
         let origin_changed = path_changed
             && before.and_then(|p| paths.origin(p)) != after.and_then(|p| paths.origin(p));
+        let counts = self.cause == Cause::Message;
         for entity in entities {
             let v = self.touch(entity);
+            if !counts {
+                continue;
+            }
             if after.is_some() {
                 v.announcements += 1;
             } else if before.is_some() {
@@ -337,7 +402,7 @@ impl<'g> Signals<'g> {
         };
         let origin = main_origin(rib, id);
         self.counted_origin.insert(id, origin);
-        self.count(&prefix, origin, true);
+        self.count(id, &prefix, origin, true);
     }
 
     fn became_invisible(&mut self, rib: &Rib, id: PrefixId) {
@@ -345,11 +410,11 @@ impl<'g> Signals<'g> {
         let Some(origin) = self.counted_origin.remove(&id) else {
             return;
         };
-        self.count(&prefix, origin, false);
+        self.count(id, &prefix, origin, false);
     }
 
     /// Adds (or takes away) a visible prefix's blocks and count.
-    fn count(&mut self, prefix: &Prefix, origin: Option<u32>, up: bool) {
+    fn count(&mut self, id: PrefixId, prefix: &Prefix, origin: Option<u32>, up: bool) {
         let afi = prefix.afi();
         let f = fam(afi);
         let (start, end) = blocks(prefix);
@@ -371,11 +436,16 @@ impl<'g> Signals<'g> {
                 geo.split(&p, |cc, n| *by_country.entry(cc).or_default() += n);
             });
         }
+        let mut trail: Vec<Entity> = Vec::new();
         for (cc, n) in by_country {
             add_blocks(self.touch(Entity::Country(cc)), afi, n, up);
+            trail.push(Entity::Country(cc));
         }
         if let Some(cc) = self.country_of(prefix) {
             add_prefix(self.touch(Entity::Country(cc)), up);
+            if !trail.contains(&Entity::Country(cc)) {
+                trail.push(Entity::Country(cc));
+            }
         }
         // The origin AS: its own blocks, overlaps of its prefixes once.
         if let Some(asn) = origin {
@@ -389,6 +459,7 @@ impl<'g> Signals<'g> {
             let v = self.touch(Entity::As(asn));
             add_blocks(v, afi, n, up);
             add_prefix(v, up);
+            trail.push(Entity::As(asn));
         }
         // Watched prefixes: their blocks covered by any visible prefix.
         for w in self.watchers(prefix) {
@@ -403,6 +474,16 @@ impl<'g> Signals<'g> {
             if inside {
                 add_prefix(v, up);
             }
+            trail.push(Entity::Prefix(w));
+        }
+        if let Some(changes) = self.changes.as_mut() {
+            changes.extend(trail.into_iter().map(|entity| VisibilityChange {
+                time: self.now,
+                entity,
+                prefix: id,
+                visible: up,
+                cause: self.cause,
+            }));
         }
     }
 }

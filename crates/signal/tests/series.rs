@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use geo::{RegistryTable, RegistryTableBuilder};
 use rib::{Delta, Rib, RibConfig};
-use signal::{BinRow, Entity, Signals, Values};
+use signal::{BinRow, Cause, Entity, Sessions, Signals, Values};
 use wire::aspath::SegmentKind;
 use wire::attr::{AttrContext, Attributes, Origin};
 use wire::encode::attr;
@@ -36,6 +36,7 @@ struct World<'g> {
     signals: Signals<'g>,
     deltas: Vec<Delta>,
     rows: Vec<BinRow>,
+    sessions: Sessions,
     now: u32,
 }
 
@@ -46,6 +47,7 @@ impl<'g> World<'g> {
             signals: Signals::new(geo, 300, &["175.45.176.0/22".parse().unwrap()]),
             deltas: Vec::new(),
             rows: Vec::new(),
+            sessions: Sessions::default(),
             now: T0,
         }
     }
@@ -81,8 +83,9 @@ impl<'g> World<'g> {
             from_table: false,
         };
         self.rib.apply(&event, &mut self.deltas);
+        let cause = self.sessions.cause(&event);
         self.signals
-            .observe(event.time, &self.rib, &self.deltas, &mut self.rows);
+            .observe(event.time, &self.rib, &self.deltas, cause, &mut self.rows);
         self.deltas.clear();
     }
 
@@ -99,13 +102,14 @@ impl<'g> World<'g> {
         self.rib.refresh_full_feed(&mut self.deltas);
         let t = Timestamp::from_secs(self.now);
         self.signals
-            .observe(t, &self.rib, &self.deltas, &mut self.rows);
+            .observe(t, &self.rib, &self.deltas, Cause::Session, &mut self.rows);
         self.deltas.clear();
         self.now += 300;
         self.signals.observe(
             Timestamp::from_secs(self.now),
             &self.rib,
             &[],
+            Cause::Session,
             &mut self.rows,
         );
     }
@@ -257,9 +261,10 @@ fn the_world_counts_every_visible_block_once_and_follows_the_full_feed_peers() {
     assert_eq!(world.visible_prefixes, 4);
     assert_eq!((world.full_feed_v4, world.full_feed_v6), (3, 3));
     assert_eq!(world.announcements, 0, "a new bin");
-    // A peer reset shrinks the view, not the world's visible space.
+    // A peer reset shrinks the view, not the world's visible space, and
+    // its implicit withdrawals are no routing activity.
     w.event(2, EventKind::PeerDown, None, 0);
-    assert_eq!(w.get("world").withdrawals, 4);
+    assert_eq!(w.get("world").withdrawals, 0);
     w.next_bin();
     let world = w.get("world");
     assert_eq!((world.full_feed_v4, world.full_feed_v6), (2, 2));

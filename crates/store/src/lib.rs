@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use std::collections::HashMap;
 
+use detect::Event;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use signal::{BinRow, Entity, Values};
 
@@ -37,6 +38,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE series ADD COLUMN full_feed_v6 INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE entities ADD COLUMN label TEXT;
     ALTER TABLE entities ADD COLUMN country TEXT;
+",
+    "
+    CREATE TABLE events (
+        id       INTEGER PRIMARY KEY,
+        entity   TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        start    INTEGER NOT NULL,
+        end      INTEGER,
+        json     TEXT NOT NULL
+    );
+    CREATE INDEX events_by_entity ON events(entity, start);
+    CREATE INDEX events_by_start ON events(start);
 ",
 ];
 
@@ -76,6 +90,19 @@ pub struct Point {
     pub bin_start: u64,
     /// The values.
     pub values: Values,
+}
+
+/// Which events to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only this entity's (`country/KP`).
+    pub entity: Option<String>,
+    /// Only events not ended before this time (Unix seconds).
+    pub from: Option<u64>,
+    /// Only events started before this time.
+    pub to: Option<u64>,
+    /// Only open events.
+    pub active: bool,
 }
 
 /// What an entity is, beyond its id.
@@ -261,6 +288,89 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.err("reading an entity", e))
+    }
+
+    /// Writes events (a later state of an event replaces the stored one)
+    /// in one transaction; `now` gives open events their duration.
+    pub fn write_events(&mut self, events: &[Event], now: u64) -> Result<(), StoreError> {
+        let Store { path, conn, .. } = self;
+        let err = |source| StoreError {
+            path: path.clone(),
+            action: "writing events",
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO events (id, entity, kind, severity, start, end, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err)?;
+            for e in events {
+                put.execute(params![
+                    as_i64(e.id),
+                    e.entity.to_string(),
+                    e.kind.as_str(),
+                    e.severity.as_str(),
+                    as_i64(e.start),
+                    e.end.map(as_i64),
+                    e.to_json(now).to_string(),
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The largest event id stored (0 when none).
+    pub fn last_event_id(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|id| u64::try_from(id).unwrap_or(0))
+            .map_err(|e| self.err("reading events", e))
+    }
+
+    /// The JSON of the events `query` selects, by start then id.
+    pub fn events(&self, query: &EventQuery) -> Result<Vec<String>, StoreError> {
+        let err = |e| self.err("reading events", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT json FROM events
+                 WHERE (?1 IS NULL OR entity = ?1)
+                   AND start < ?3
+                   AND (end IS NULL OR end >= ?2)
+                   AND (?4 = 0 OR end IS NULL)
+                 ORDER BY start, id",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    query.entity,
+                    as_i64(query.from.unwrap_or(0)),
+                    as_i64(query.to.unwrap_or(u64::MAX)),
+                    query.active,
+                ],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    /// The JSON of one event.
+    pub fn event(&self, id: u64) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT json FROM events WHERE id = ?1",
+                params![as_i64(id)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err("reading an event", e))
     }
 
     /// Names of the stored entities, sorted.

@@ -88,3 +88,188 @@ pub fn lines(bytes: &[u8]) -> Vec<&str> {
         .lines()
         .collect()
 }
+
+/// A scenario of `tests/scenarios` (the ground-truth scenarios).
+pub fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name)
+}
+
+/// `darkwatch synth SCENARIO --out DIR/mrt`, then `darkwatch replay --db
+/// DIR/replay.db DIR/mrt/*` with the embedded registry, in a new temporary
+/// directory DIR. Returns the database and the directory (which deletes
+/// itself when dropped, so keep it while using the database).
+pub fn synth_and_replay(scenario: &Path) -> (PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mrt = dir.path().join("mrt");
+    let out = darkwatch(&[
+        "synth",
+        scenario.to_str().expect("utf-8 path"),
+        "--out",
+        mrt.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "synth {}: {}",
+        scenario.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = dir.path().join("replay.db");
+    let mut files: Vec<String> = std::fs::read_dir(&mrt)
+        .expect("read the synth output")
+        .map(|e| e.expect("dir entry").path().display().to_string())
+        .collect();
+    files.sort();
+    let mut args = vec![
+        "replay",
+        "--quiet",
+        "--db",
+        db.to_str().expect("utf-8 path"),
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let out = darkwatch(&args);
+    assert!(
+        out.status.success(),
+        "replay {}: {}",
+        scenario.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("damaged_records      0\n"),
+        "replay {}: {summary}",
+        scenario.display()
+    );
+    (db, dir)
+}
+
+/// Unix seconds of an RFC 3339 time (`"2024-06-03T08:00:00Z"`).
+pub fn utc(text: &str) -> u64 {
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        .timestamp();
+    u64::try_from(t).expect("a time after 1970")
+}
+
+/// RFC 3339 of Unix seconds, for messages.
+pub fn when(secs: u64) -> String {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map_or_else(|| secs.to_string(), |t| t.to_rfc3339())
+}
+
+/// Seconds per bin of the stored series.
+pub const BIN: u64 = 300;
+
+/// One entity's stored series as `darkwatch signals ENTITY --format json`
+/// prints it: its change points, in time order.
+pub struct Series {
+    /// `world`, `country/SY`, `as/29256`, ...
+    pub entity: String,
+    /// The printed objects.
+    pub points: Vec<serde_json::Value>,
+}
+
+impl Series {
+    fn value(&self, p: &serde_json::Value, name: &str) -> u64 {
+        p[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{}: no {name} in {p}", self.entity))
+    }
+
+    fn start(&self, p: &serde_json::Value) -> u64 {
+        self.value(p, "bin_start")
+    }
+
+    /// A gauge (`visible_24s`, `full_feed_v4`, ...) at the end of the bin
+    /// starting at `bin`: the last change point at or before it (0 before
+    /// the first).
+    pub fn gauge(&self, name: &str, bin: u64) -> u64 {
+        self.points
+            .iter()
+            .rev()
+            .find(|p| self.start(p) <= bin)
+            .map_or(0, |p| self.value(p, name))
+    }
+
+    /// A counter (`withdrawals`, `path_changes`, ...) of the bin starting
+    /// at `bin`: 0 when the bin has no change point.
+    pub fn counter(&self, name: &str, bin: u64) -> u64 {
+        self.points
+            .iter()
+            .find(|p| self.start(p) == bin)
+            .map_or(0, |p| self.value(p, name))
+    }
+
+    /// `name` in every bin from `from` to `to` (excluded), as (bin start,
+    /// value): gauges carried forward, counters 0 where no point is.
+    pub fn bins(&self, name: &str, from: u64, to: u64) -> Vec<(u64, u64)> {
+        let gauge = !matches!(
+            name,
+            "announcements" | "withdrawals" | "path_changes" | "origin_changes"
+        );
+        (from..to)
+            .step_by(BIN as usize)
+            .map(|b| {
+                let v = if gauge {
+                    self.gauge(name, b)
+                } else {
+                    self.counter(name, b)
+                };
+                (b, v)
+            })
+            .collect()
+    }
+
+    /// Bins from `from` to `to` (excluded) in which `name` is `value`.
+    pub fn bins_at(&self, name: &str, value: u64, from: u64, to: u64) -> Vec<u64> {
+        self.bins(name, from, to)
+            .into_iter()
+            .filter(|&(_, v)| v == value)
+            .map(|(b, _)| b)
+            .collect()
+    }
+
+    /// Asserts that `name` is `value` in every bin from `from` to `to`
+    /// (excluded).
+    pub fn assert_constant(&self, name: &str, value: u64, from: u64, to: u64) {
+        for (b, v) in self.bins(name, from, to) {
+            assert_eq!(
+                v,
+                value,
+                "{} {name} in the bin of {} (expected {value} from {} to {})",
+                self.entity,
+                when(b),
+                when(from),
+                when(to)
+            );
+        }
+    }
+}
+
+/// `darkwatch signals ENTITY --db DB --format json`, parsed.
+pub fn signals(db: &Path, entity: &str) -> Series {
+    let out = darkwatch(&[
+        "signals",
+        entity,
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "signals {entity}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let points = lines(&out.stdout)
+        .into_iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    Series {
+        entity: entity.to_string(),
+        points,
+    }
+}

@@ -1,0 +1,253 @@
+//! The judgement the detector hands out: an outage or instability event
+//! of one entity, with its lifecycle, severity and the hints that explain
+//! it. Its JSON form (one object per event) is a documented contract: the
+//! store keeps it, `darkwatch events --format json` prints it, alerts will
+//! post it.
+
+use serde::Serialize;
+use signal::Entity;
+
+/// What kind of event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The entity's visible space fell under a share of its baseline.
+    Outage,
+    /// Its routing churned far above its own baseline.
+    Instability,
+}
+
+impl EventKind {
+    /// `outage` or `instability`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Outage => "outage",
+            EventKind::Instability => "instability",
+        }
+    }
+}
+
+/// How bad, in increasing order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Under the warning share of the baseline (0.8), or churn far above
+    /// its baseline.
+    Warning,
+    /// Under the critical share (0.5).
+    Critical,
+    /// Nothing visible.
+    Dark,
+}
+
+impl Severity {
+    /// `warning`, `critical` or `dark`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+            Severity::Dark => "dark",
+        }
+    }
+}
+
+/// Share of the routes of an entity's prefixes that went through one
+/// upstream (the AS next to the origin on the path).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpstreamShare {
+    /// The upstream AS.
+    pub asn: u32,
+    /// Routes through it.
+    pub routes: u32,
+    /// Their share of all routes, 0 to 1.
+    pub share: f64,
+}
+
+/// One collector peer's view, for the vantage hint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerView {
+    /// The peer's AS.
+    pub asn: u32,
+    /// The peer's address.
+    pub address: String,
+    /// Routes it had to the affected prefixes before.
+    pub routes_before: u32,
+    /// Routes it has now.
+    pub routes_now: u32,
+}
+
+/// A reason the data shows for an event, with its evidence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Hint {
+    /// Every peer lost each prefix within seconds of the others: the
+    /// origin (or its only path out) withdrew them.
+    WithdrawnAtOrigin {
+        /// Peers that lost routes.
+        peers: u32,
+        /// Routes withdrawn.
+        routes: u32,
+        /// First withdrawal, Unix seconds.
+        first: u64,
+        /// Last withdrawal.
+        last: u64,
+        /// The most seconds between the peers' withdrawals of one prefix.
+        spread_s: u64,
+    },
+    /// Routes through one transit AS went away while routes through
+    /// others stayed.
+    UpstreamLoss {
+        /// The transit AS that stopped carrying the routes.
+        upstream: u32,
+        /// Routes through it before.
+        routes_before: u32,
+        /// Routes through other upstreams now.
+        routes_elsewhere: u32,
+    },
+    /// The entity churned before the outage.
+    PrecededByInstability {
+        /// The instability event.
+        event: u64,
+        /// Its start, Unix seconds.
+        since: u64,
+        /// Visibility drops (flaps) during it.
+        flaps: u64,
+        /// Announcements, withdrawals and path changes during it.
+        churn: u64,
+    },
+    /// One upstream carried (nearly) all routes: the shares of every
+    /// upstream, largest first.
+    SingleUpstream {
+        /// Upstream shares.
+        upstreams: Vec<UpstreamShare>,
+    },
+    /// Several upstreams: their shares, largest first.
+    Upstreams {
+        /// Upstream shares.
+        upstreams: Vec<UpstreamShare>,
+    },
+    /// Which collector peers still see the affected prefixes and which do
+    /// not, and whether the peers inside the upstream see them.
+    Vantage {
+        /// Peers that still have routes.
+        seeing: Vec<PeerView>,
+        /// Peers that lost them all.
+        not_seeing: Vec<PeerView>,
+        /// The main upstream, when its own peers are among the vantage
+        /// points.
+        upstream: Option<u32>,
+        /// Those of its peers that still see the prefixes.
+        upstream_peers_seeing: u32,
+        /// Those of its peers that do not.
+        upstream_peers_not_seeing: u32,
+    },
+    /// A collector peer's session went down: the routes it lost are its
+    /// own view, not the entity's reachability.
+    PeerReset {
+        /// The peers, as `ASN address`.
+        peers: Vec<String>,
+        /// When the first of them went down, Unix seconds.
+        at: u64,
+    },
+}
+
+impl Hint {
+    /// The hint's `kind` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Hint::WithdrawnAtOrigin { .. } => "withdrawn_at_origin",
+            Hint::UpstreamLoss { .. } => "upstream_loss",
+            Hint::PrecededByInstability { .. } => "preceded_by_instability",
+            Hint::SingleUpstream { .. } => "single_upstream",
+            Hint::Upstreams { .. } => "upstreams",
+            Hint::Vantage { .. } => "vantage",
+            Hint::PeerReset { .. } => "peer_reset",
+        }
+    }
+}
+
+/// An affected prefix, with what routed it last.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AffectedPrefix {
+    /// The prefix.
+    pub prefix: String,
+    /// Its origin AS, when known.
+    pub origin: Option<u32>,
+    /// The last AS path seen for it, when known.
+    pub last_path: Vec<u32>,
+}
+
+/// An event of one entity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Unique in a store, increasing with start.
+    pub id: u64,
+    /// The entity.
+    pub entity: Entity,
+    /// Outage or instability.
+    pub kind: EventKind,
+    /// Severity now (at the end, for a closed event).
+    pub severity: Severity,
+    /// The worst severity reached.
+    pub worst_severity: Severity,
+    /// Start, Unix seconds.
+    pub start: u64,
+    /// End (restore), Unix seconds; `None` while open.
+    pub end: Option<u64>,
+    /// The last change of severity or end, Unix seconds.
+    pub last_change: u64,
+    /// Outage: the lowest value over the baseline; instability: the
+    /// highest churn over its threshold.
+    pub min_ratio: f64,
+    /// Outage: the baseline of the signal (visible /24s, or /48s for an
+    /// IPv6-only entity); instability: the churn threshold per bin.
+    pub baseline: f64,
+    /// The signal the ratio is of: `visible_24s`, `visible_48s`, `churn`.
+    pub signal: &'static str,
+    /// Shorter than the configured short duration (outages only).
+    pub short: bool,
+    /// The prefixes affected, with origin and last path.
+    pub prefixes: Vec<AffectedPrefix>,
+    /// Reasons, with their evidence.
+    pub hints: Vec<Hint>,
+}
+
+impl Event {
+    /// Seconds from start to end (or to `now` while open).
+    pub fn duration_s(&self, now: u64) -> u64 {
+        self.end.unwrap_or(now).saturating_sub(self.start)
+    }
+
+    /// The JSON object of the contract (README, "Events"); `now` gives
+    /// the duration of an open event.
+    pub fn to_json(&self, now: u64) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "entity": self.entity.to_string(),
+            "kind": self.kind,
+            "severity": self.severity,
+            "worst_severity": self.worst_severity,
+            "start": rfc3339(self.start),
+            "end": self.end.map(rfc3339),
+            "duration_s": self.duration_s(now),
+            "min_ratio": round3(self.min_ratio),
+            "baseline": round3(self.baseline),
+            "signal": self.signal,
+            "short": self.short,
+            "prefixes": self.prefixes,
+            "hints": self.hints,
+        })
+    }
+}
+
+/// `2014-12-22T16:15:00Z`.
+pub fn rfc3339(secs: u64) -> String {
+    let t = i64::try_from(secs).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| secs.to_string())
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,46 @@
+//! Which route events are routing activity and which are sessions at
+//! work: a peer going down, the end of a table dump, a table being loaded,
+//! and the whole table a peer sends again after its session comes back.
+//! The signal stage counts only activity as churn, so a collector peer
+//! resetting is never mistaken for a burst of instability.
+
+use std::collections::HashMap;
+
+use wire::event::{EventKind, PeerKey, RouteEvent};
+
+use crate::series::Cause;
+
+/// Seconds after a session comes up during which the peer's new routes
+/// are its table being sent again (a full table takes seconds to a few
+/// minutes).
+pub const RESYNC_SECS: u64 = 600;
+
+/// The sessions of the peers, for telling the cause of each event.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    /// Per peer that came up: the end of its table resend.
+    resync_until: HashMap<PeerKey, u64>,
+}
+
+impl Sessions {
+    /// The cause of an event, remembering the sessions it changes.
+    pub fn cause(&mut self, event: &RouteEvent<'_, '_>) -> Cause {
+        let now = event.time.secs();
+        match event.kind {
+            EventKind::PeerUp => {
+                self.resync_until.insert(event.peer, now + RESYNC_SECS);
+                Cause::Session
+            }
+            EventKind::PeerDown | EventKind::EndOfRib => Cause::Session,
+            _ if event.from_table => Cause::Session,
+            EventKind::Announce | EventKind::Withdraw => match self.resync_until.get(&event.peer) {
+                Some(&until) if now < until => Cause::Session,
+                Some(_) => {
+                    self.resync_until.remove(&event.peer);
+                    Cause::Message
+                }
+                None => Cause::Message,
+            },
+        }
+    }
+}
