@@ -273,3 +273,57 @@ pub fn signals(db: &Path, entity: &str) -> Series {
         points,
     }
 }
+
+/// `darkwatch events --db DB --format json`, parsed: every event.
+pub fn events(db: &Path) -> Vec<serde_json::Value> {
+    let out = darkwatch(&[
+        "events",
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "events: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lines(&out.stdout)
+        .into_iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+/// The events of `kind` for `entity`.
+pub fn events_of<'a>(
+    all: &'a [serde_json::Value],
+    entity: &str,
+    kind: &str,
+) -> Vec<&'a serde_json::Value> {
+    all.iter()
+        .filter(|e| e["entity"] == entity && e["kind"] == kind)
+        .collect()
+}
+
+/// The `kind`s of an event's hints.
+pub fn hint_kinds(event: &serde_json::Value) -> Vec<String> {
+    event["hints"]
+        .as_array()
+        .map(|hs| {
+            hs.iter()
+                .filter_map(|h| h["kind"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts `time` (RFC 3339) is within one bin of `expected`.
+pub fn assert_near(time: &serde_json::Value, expected: &str, what: &str) {
+    let t = utc(time.as_str().unwrap_or_else(|| panic!("{what}: {time}")));
+    let e = utc(expected);
+    assert!(
+        t + BIN >= e && t <= e + BIN,
+        "{what}: {} is not within a bin of {expected}",
+        when(t)
+    );
+}
