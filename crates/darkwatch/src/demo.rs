@@ -56,6 +56,39 @@ pub fn run() -> anyhow::Result<ExitCode> {
         "Rows are change points (a bin without a row keeps the values above it). North Korea's four /24s (AS131279, whose only upstream is AS4837) flap on 20 and 21 December, are visible until 16:15 UTC on 22 December 2014, withdrawn by every peer within seconds, and back at 01:45 on the 23rd. More: darkwatch signals --db {} as/131279",
         db.display()
     );
+    println!();
+    for entity in ["country/KP", "as/131279"] {
+        let events = store.events(&store::EventQuery {
+            entity: Some(entity.into()),
+            ..store::EventQuery::default()
+        })?;
+        println!("Events of {entity}:");
+        print!("{}", crate::events::table(&events)?);
+        println!();
+    }
+    // The report of the longest KP outage: the one of 22 December.
+    let outage = store
+        .events(&store::EventQuery {
+            entity: Some("country/KP".into()),
+            ..store::EventQuery::default()
+        })?
+        .iter()
+        .filter_map(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .filter(|e| e["kind"] == "outage")
+        .max_by_key(|e| e["duration_s"].as_u64().unwrap_or(0));
+    if let Some(id) = outage.and_then(|e| e["id"].as_u64()) {
+        let report = |format| crate::report::render_event(&store, id, format);
+        if let Some((_, html)) = report(::report::Format::Html)? {
+            let path = dir.path().join("kp-2014-report.html");
+            std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))?;
+            let headline = report(::report::Format::Json)?
+                .and_then(|(_, json)| serde_json::from_str::<serde_json::Value>(&json).ok())
+                .and_then(|j| j["headline"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            println!("{headline}");
+            println!("The incident report (event {id}): {}", path.display());
+        }
+    }
     // Keep the folder so that the database can be explored after the demo.
     let kept = dir.keep();
     eprintln!(

@@ -7,6 +7,7 @@ mod events;
 mod pipeline;
 mod progress;
 mod replay;
+mod report;
 mod scenario;
 mod signals;
 mod synth;
@@ -34,6 +35,8 @@ enum Command {
     Signals(signals::SignalsArgs),
     /// List the outage and instability events a replay detected.
     Events(events::EventsArgs),
+    /// Write the incident report of an event: self-contained HTML with a timeline chart, Markdown or JSON.
+    Report(report::ReportArgs),
     /// Replay the bundled North Korea 2014 scenario and show what darkwatch sees.
     Demo,
     /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Signals(args) => signals::run(&args),
         Command::Events(args) => events::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Demo => demo::run(),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),

@@ -409,6 +409,6 @@ fn kp_2014_one_dark_outage_at_16_15_with_its_reasons() {
     // The Telia session reset of the 21st raises nothing.
     assert!(all.iter().all(|e| {
         let start = e["start"].as_str().unwrap();
-        !("2014-12-21T09:10" <= start && start < "2014-12-21T09:40")
+        !("2014-12-21T09:10".."2014-12-21T09:40").contains(&start)
     }));
 }

@@ -74,3 +74,36 @@ fn the_jinx_table_replays_with_one_full_feed_peer() {
     );
     assert!(text.contains("damaged_records      0\n"), "{text}");
 }
+
+/// The real archives are ordinary days: replayed with detection, one
+/// folder (one source) at a time, they raise no `dark` country event.
+/// What they do raise (small ASes withdrawing their only prefix,
+/// instability in the bins of update bursts) is counted in the issue note.
+#[test]
+fn real_archives_raise_no_dark_country_event() {
+    let mut by_folder: std::collections::BTreeMap<std::path::PathBuf, Vec<String>> =
+        Default::default();
+    for path in all_archives() {
+        let folder = path.parent().unwrap().to_owned();
+        by_folder
+            .entry(folder)
+            .or_default()
+            .push(path.to_str().unwrap().to_owned());
+    }
+    for (folder, files) in by_folder {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("darkwatch.db");
+        let mut args = vec!["replay", "--quiet", "--db", db.to_str().unwrap()];
+        args.extend(files.iter().map(String::as_str));
+        let out = darkwatch(&args);
+        assert!(out.status.success(), "{}: {:?}", folder.display(), out);
+        for e in events(&db) {
+            let entity = e["entity"].as_str().unwrap();
+            assert!(
+                !(entity.starts_with("country/") && e["worst_severity"] == "dark"),
+                "{}: {e}",
+                folder.display()
+            );
+        }
+    }
+}

@@ -100,6 +100,18 @@ impl History {
         }
     }
 
+    /// Starts the history again at `bin` (after time nobody watched),
+    /// keeping the point in force as its first value.
+    pub(crate) fn restart(&mut self, bin: u64) {
+        if let Some(last) = self.samples.back().copied() {
+            self.samples.clear();
+            self.samples.push_back(Sample { bin, ..last });
+        }
+        self.outages.clear();
+        self.unstable.clear();
+        self.first_bin = Some(bin);
+    }
+
     /// The last change point.
     pub(crate) fn last(&self) -> Option<&Sample> {
         self.samples.back()
@@ -162,12 +174,20 @@ impl History {
     }
 
     /// Median and MAD of the churn per bin over `[now - window, now)`,
-    /// bins of instability left out (bins without a point had none).
-    pub(crate) fn churn_stats(&self, bin_secs: u64, now: u64, window: u64) -> (f64, f64) {
+    /// bins of instability left out. `observed` is the number of bins in
+    /// the window that held data at all (any entity's row): those without
+    /// a point of this entity had no churn; bins without any data (a gap
+    /// between archives) are not counted as quiet.
+    pub(crate) fn churn_stats(
+        &self,
+        bin_secs: u64,
+        now: u64,
+        window: u64,
+        observed: u64,
+    ) -> (f64, f64) {
         let from = now
             .saturating_sub(window)
             .max(self.first_bin.unwrap_or(now));
-        let bins = now.saturating_sub(from) / bin_secs.max(1);
         let mut values: Vec<u64> = self
             .samples
             .iter()
@@ -176,7 +196,7 @@ impl History {
             .map(|s| s.churn)
             .collect();
         let excluded = overlap(&self.unstable, from, now) / bin_secs.max(1);
-        let zeros = bins
+        let zeros = observed
             .saturating_sub(excluded)
             .saturating_sub(values.len() as u64);
         values.extend(std::iter::repeat_n(0, usize::try_from(zeros).unwrap_or(0)));
@@ -274,13 +294,19 @@ mod tests {
         for i in 1..10 {
             h.push(sample(i * 300 * 20, 4, 10), DAY);
         }
-        let (median, mad) = h.churn_stats(300, DAY, DAY);
+        let (median, mad) = h.churn_stats(300, DAY, DAY, 288);
         assert_eq!((median, mad), (0.0, 0.0));
         let mut busy = History::default();
         for i in 0..288 {
             busy.push(sample(i * 300, 4, 10 + i % 3), DAY);
         }
-        assert_eq!(busy.churn_stats(300, DAY, DAY), (11.0, 1.0));
+        assert_eq!(busy.churn_stats(300, DAY, DAY, 288), (11.0, 1.0));
+        // Bins without any data are no evidence of calm.
+        let mut sparse = History::default();
+        for i in 0..10 {
+            sparse.push(sample(i * 300, 4, 10), DAY);
+        }
+        assert_eq!(sparse.churn_stats(300, DAY, DAY, 10), (10.0, 0.0));
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct Detector {
     waiting: BTreeMap<u64, Vec<BinRow>>,
     /// Bins before this one are judged.
     closed_until: Option<u64>,
+    /// Recent bins that held data (any entity's row).
+    observed: VecDeque<u64>,
 }
 
 impl Detector {
@@ -100,6 +102,7 @@ impl Detector {
             last_tick: 0,
             waiting: BTreeMap::new(),
             closed_until: None,
+            observed: VecDeque::new(),
         }
     }
 
@@ -140,6 +143,7 @@ impl Detector {
         let bin = t - t % self.config.bin_secs;
         self.now = self.now.max(t);
         self.log.record(t, rib, deltas, cause);
+        let observed = self.observed_before(bin);
         let mut touched = BTreeSet::new();
         for change in signals.drain_changes() {
             let track = self.tracks.entry(change.entity).or_default();
@@ -154,7 +158,7 @@ impl Detector {
                 // The baseline as of this bin, for an entity that had no
                 // row for a while.
                 if track.refreshed != Some(bin) {
-                    track.refresh(&self.config, bin);
+                    track.refresh(&self.config, bin, observed);
                 }
                 if let Some(gauge) = track.gauge {
                     track.value = gauge.value(&value);
@@ -209,24 +213,61 @@ impl Detector {
         let Some(mut bin) = self.closed_until.or(self.waiting.keys().next().copied()) else {
             return;
         };
+        let mut last_rows = bin;
         while bin < until {
             let rows = self.waiting.remove(&bin).unwrap_or_default();
+            if !rows.is_empty() {
+                last_rows = bin;
+            }
             self.close_bin(bin, &rows, rib);
-            // Nothing to judge until the next rows: jump to them.
-            if self.open.is_empty() && self.watch.is_empty() {
+            // Nothing to judge until the next rows, or a whole window
+            // without data (archives years apart): jump to them.
+            let idle = self.open.is_empty() && self.watch.is_empty();
+            let gap = bin >= last_rows + self.config.baseline_window_s;
+            if idle || gap {
                 let next = self.waiting.keys().next().copied().unwrap_or(until);
                 bin = next.min(until).max(bin + step);
             } else {
                 bin += step;
             }
+            if gap {
+                self.restart_after_gap(bin);
+            }
         }
         self.closed_until = Some(bin);
+    }
+
+    /// Bins with data in the baseline window before `bin` (forgetting
+    /// older ones).
+    fn observed_before(&mut self, bin: u64) -> u64 {
+        let from = bin.saturating_sub(self.config.baseline_window_s);
+        while self.observed.front().is_some_and(|&b| b < from) {
+            self.observed.pop_front();
+        }
+        self.observed.iter().filter(|&&b| b < bin).count() as u64
+    }
+
+    /// After a day and more without a single change anywhere (archives
+    /// years apart), the time between was not watched: pending drops are
+    /// forgotten and baselines warm up again from `bin`.
+    fn restart_after_gap(&mut self, bin: u64) {
+        for track in self.tracks.values_mut() {
+            track.drop_since = None;
+            track.suppressed = false;
+            track.losses.clear();
+            track.history.restart(bin);
+        }
+        self.log.prune(bin);
     }
 
     fn close_bin(&mut self, bin: u64, rows: &[BinRow], rib: &Rib) {
         let cfg = self.config.clone();
         let end = bin + cfg.bin_secs;
         self.now = self.now.max(end);
+        let observed = self.observed_before(bin);
+        if !rows.is_empty() {
+            self.observed.push_back(bin);
+        }
         let mut churn: HashMap<Entity, u64> = HashMap::new();
         for row in rows {
             let track = self.tracks.entry(row.entity).or_default();
@@ -250,7 +291,7 @@ impl Detector {
         judged.remove(&Entity::World);
         for entity in judged {
             if let Some(track) = self.tracks.get_mut(&entity) {
-                track.refresh(&cfg, bin);
+                track.refresh(&cfg, bin, observed);
                 while track
                     .losses
                     .front()
@@ -388,7 +429,11 @@ impl Detector {
         };
         // Lost only through sessions (a collector peer down, a table
         // reloaded): that peer's view, not the entity's reachability.
-        let Some((hints, affected)) = explain(&cfg, &self.log, track, since, rib) else {
+        // No prefix lost in the evidence window: nothing to explain the
+        // drop with, so no outage (the baseline moved, not the routes).
+        let Some((hints, affected)) = explain(&cfg, &self.log, track, since, rib)
+            .filter(|(_, affected)| !affected.is_empty())
+        else {
             track.suppressed = true;
             return;
         };
@@ -562,7 +607,8 @@ impl Detector {
 
 impl Track {
     /// Recomputes the baselines from the history before `bin`.
-    fn refresh(&mut self, cfg: &DetectConfig, bin: u64) {
+    /// `observed` is the number of bins of the window that held data.
+    fn refresh(&mut self, cfg: &DetectConfig, bin: u64, observed: u64) {
         self.refreshed = Some(bin);
         let window = cfg.baseline_window_s;
         let gauge = self.history.gauge();
@@ -570,8 +616,15 @@ impl Track {
         if let Some(last) = self.history.last() {
             self.value = gauge.of(last);
         }
-        let (median, mad) = self.history.churn_stats(cfg.bin_secs, bin, window);
-        self.churn_threshold = (median + cfg.instability_k * mad).max(cfg.instability_min_churn);
+        let (median, mad) = self
+            .history
+            .churn_stats(cfg.bin_secs, bin, window, observed);
+        // Churn is judged against an hour of bins with data at least.
+        self.churn_threshold = if observed * cfg.bin_secs >= cfg.warmup_s {
+            (median + cfg.instability_k * mad).max(cfg.instability_min_churn)
+        } else {
+            f64::INFINITY
+        };
         if self.outage.is_some() {
             return;
         }

@@ -1,0 +1,141 @@
+//! `darkwatch report EVENT_ID`: the incident report of one stored event,
+//! as an analyst would publish it: a self-contained HTML page with a
+//! headline in plain words, a timeline chart and the evidence (the
+//! default), or the same as Markdown, or as JSON. The rendering is the
+//! `report` crate's (written `::report` here, beside this module of
+//! the same name); this reads the event, the entity's series around it
+//! and what the store knows of the entity.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ::report::{Format, Input, Window};
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use store::{Point, Store};
+
+use crate::pipeline::BIN_SECS;
+
+/// Output formats of `report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page with the timeline chart.
+    Html,
+    /// Markdown (the chart left out).
+    Md,
+    /// A JSON object: the event, the series points used and the headline.
+    Json,
+}
+
+/// Arguments of `darkwatch report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The event's id, as `darkwatch events` lists it.
+    event_id: u64,
+    /// The database written by `darkwatch replay --db`.
+    #[arg(long, default_value = "darkwatch.db")]
+    db: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// How far back to look first for the point that gives the series' values
+/// at the start of the window (the whole series is read only when none is
+/// that recent).
+const LOOK_BACK: u64 = 30 * 86_400;
+
+/// Runs `report`.
+pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    if !args.db.is_file() {
+        bail!(
+            "{}: no such database (write one with `darkwatch replay --db {} FILE...`)",
+            args.db.display(),
+            args.db.display()
+        );
+    }
+    let store = Store::open(&args.db)?;
+    let format = match args.format {
+        ReportFormat::Html => Format::Html,
+        ReportFormat::Md => Format::Markdown,
+        ReportFormat::Json => Format::Json,
+    };
+    let Some((entity, text)) = render_event(&store, args.event_id, format)? else {
+        bail!(
+            "{}: no event {} (list the events and their ids with `darkwatch events --db {}`)",
+            args.db.display(),
+            args.event_id,
+            args.db.display()
+        );
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, text.as_bytes()).with_context(|| {
+                format!(
+                    "{}: cannot write the report (check that its folder exists and is writable)",
+                    path.display()
+                )
+            })?;
+            eprintln!(
+                "darkwatch report: event {} ({entity}) written to {} ({} bytes)",
+                args.event_id,
+                path.display(),
+                text.len()
+            );
+        }
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("writing the report")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report of event `id` in `format`, with its entity; `None` when the
+/// store has no such event.
+pub fn render_event(
+    store: &Store,
+    id: u64,
+    format: Format,
+) -> anyhow::Result<Option<(String, String)>> {
+    let Some(text) = store.event(id)? else {
+        return Ok(None);
+    };
+    let event: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("event {id} in the store is not JSON"))?;
+    let entity = event
+        .get("entity")
+        .and_then(|e| e.as_str())
+        .with_context(|| format!("event {id} in the store has no entity"))?
+        .to_owned();
+    let window = ::report::window(&event, BIN_SECS).with_context(|| format!("event {id}"))?;
+    let info = store.entity(&entity)?;
+    let points = points(store, &entity, window)?;
+    let text = ::report::render(
+        &Input {
+            event: &event,
+            entity: info.as_ref(),
+            points: &points,
+            window,
+            bin_secs: BIN_SECS,
+        },
+        format,
+    )
+    .with_context(|| format!("event {id}"))?;
+    Ok(Some((entity, text)))
+}
+
+/// The entity's points in `window`, after the last point before it (which
+/// holds the gauges at the window's start).
+fn points(store: &Store, entity: &str, window: Window) -> anyhow::Result<Vec<Point>> {
+    let recent = store.series(entity, window.from.saturating_sub(LOOK_BACK), window.from)?;
+    let before = match recent.last() {
+        Some(p) => Some(*p),
+        None => store.series(entity, 0, window.from)?.last().copied(),
+    };
+    let inside = store.series(entity, window.from, window.to)?;
+    Ok(before.into_iter().chain(inside).collect())
+}
