@@ -38,6 +38,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         registry: &registry,
         watched,
         names: None,
+        detect: detect::DetectConfig::default(),
     };
     let replayed = replay_into(&inputs, Some(target), true, false)?;
     let summary = &replayed.summary;

@@ -57,6 +57,10 @@ pub struct ReplayArgs {
     /// JSON (`{"131279": "STAR-KP Ryugyong-dong, KP"}`), plain or gzip.
     #[arg(long, value_name = "FILE")]
     asnames: Option<PathBuf>,
+    /// Detector settings: a TOML file of `DetectConfig` fields (README,
+    /// "Events"); those not given keep their defaults.
+    #[arg(long, value_name = "FILE")]
+    detect: Option<PathBuf>,
     /// No progress line (it is drawn only on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
@@ -108,6 +112,8 @@ pub struct SeriesTarget<'a> {
     pub watched: Vec<Prefix>,
     /// AS names (and countries, where the registry has none).
     pub names: Option<&'a AsNames>,
+    /// Detector settings.
+    pub detect: DetectConfig,
 }
 
 /// Replays `inputs`, writing series and events to `target` when given,
@@ -149,7 +155,7 @@ pub fn replay_into(
     let sink = SeriesSink {
         registry: target.registry,
         watched: target.watched,
-        detect: Some((DetectConfig::default(), last_id)),
+        detect: Some((target.detect, last_id)),
         on_output: |rows: &[BinRow], events: &[Event], now: u64| {
             pending.extend_from_slice(rows);
             pending_events.extend(events.iter().map(|e| (e.id, e.clone())));
@@ -228,6 +234,21 @@ fn describe_ases(
     Ok(())
 }
 
+/// Detector settings from a TOML file, or the defaults.
+pub fn load_detect(path: Option<&Path>) -> anyhow::Result<DetectConfig> {
+    let Some(path) = path else {
+        return Ok(DetectConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the detector settings", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}(the fields are those of the README's \"Detector settings\")",
+            path.display()
+        )
+    })
+}
+
 /// The AS names file, when given; skipped entries are reported.
 pub fn load_names(path: Option<&Path>) -> anyhow::Result<Option<AsNames>> {
     let Some(path) = path else { return Ok(None) };
@@ -262,6 +283,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             registry,
             watched: args.watch.clone(),
             names: names.as_ref(),
+            detect: load_detect(args.detect.as_deref())?,
         }),
         _ => None,
     };

@@ -1,9 +1,16 @@
 //! The detector's thresholds and times, with the defaults of DESIGN.md.
+//! Read from TOML (`darkwatch replay --detect FILE`): every field is
+//! optional, unknown keys are errors.
+
+use serde::Deserialize;
 
 /// Everything the detector judges by.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DetectConfig {
-    /// Length of a bin, seconds (300).
+    /// Length of a bin, seconds (300): the signal stage's, not read from
+    /// a settings file.
+    #[serde(skip)]
     pub bin_secs: u64,
     /// The past the baselines look at, seconds (a day).
     pub baseline_window_s: u64,
@@ -75,5 +82,20 @@ impl Default for DetectConfig {
             single_upstream_share: 0.9,
             evidence_window_s: 3_600,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults_and_unknown_keys_fail() {
+        let c: DetectConfig = serde_json::from_str(r#"{"debounce_s": 5, "report_short": false}"#)
+            .unwrap();
+        assert_eq!((c.debounce_s, c.report_short), (5, false));
+        assert_eq!(c.warning, DetectConfig::default().warning);
+        let err = serde_json::from_str::<DetectConfig>(r#"{"debounce": 5}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field `debounce`"), "{err}");
     }
 }
