@@ -91,11 +91,14 @@ mod tests {
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults_and_unknown_keys_fail() {
-        let c: DetectConfig = serde_json::from_str(r#"{"debounce_s": 5, "report_short": false}"#)
-            .unwrap();
+        let c: DetectConfig =
+            serde_json::from_str(r#"{"debounce_s": 5, "report_short": false}"#).unwrap();
         assert_eq!((c.debounce_s, c.report_short), (5, false));
         assert_eq!(c.warning, DetectConfig::default().warning);
         let err = serde_json::from_str::<DetectConfig>(r#"{"debounce": 5}"#).unwrap_err();
-        assert!(err.to_string().contains("unknown field `debounce`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown field `debounce`"),
+            "{err}"
+        );
     }
 }
