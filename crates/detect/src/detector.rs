@@ -51,8 +51,10 @@ struct Track {
     /// How long it lasted, seconds.
     last_outage_len: u64,
     /// Bins of high churn in the last quiet time, each with the outage
-    /// (or pending drop) it belongs to, if any.
-    episodes: VecDeque<(u64, Option<u64>)>,
+    /// (or drop) it belongs to, if any, and its churn.
+    episodes: VecDeque<(u64, Option<u64>, u64)>,
+    /// The last drop that came back before it was raised: start, end.
+    last_drop: Option<(u64, u64)>,
     instability: Option<u64>,
     quiet_since: Option<u64>,
     unstable: Option<Unstable>,
@@ -352,9 +354,13 @@ impl Detector {
                 self.watch.insert(entity);
             }
         } else {
-            if track.drop_since.take().is_some() && track.instability.is_some() {
-                if let Some(run) = track.unstable.as_mut() {
-                    run.flaps += 1;
+            if let Some(since) = track.drop_since.take() {
+                // Back before it was raised: a flap, an episode of churn.
+                track.last_drop = Some((since, t));
+                if track.instability.is_some() {
+                    if let Some(run) = track.unstable.as_mut() {
+                        run.flaps += 1;
+                    }
                 }
             }
             track.suppressed = false;
@@ -474,6 +480,14 @@ impl Detector {
             if let Some(event) = self.open.get(&id) {
                 track.history.mark(false, event.start, at);
                 track.last_outage_len = at.saturating_sub(event.start);
+                // A flap-length outage while unstable is one more flap.
+                if track.instability.is_some()
+                    && track.last_outage_len < self.config.flap_tolerance_s
+                {
+                    if let Some(run) = track.unstable.as_mut() {
+                        run.flaps += 1;
+                    }
+                }
             }
         }
         self.watch.remove(&entity);
@@ -527,19 +541,26 @@ impl Detector {
         // restore are that outage, one episode however many bins it
         // spans; churn of its own, or a second episode within the quiet
         // time, is instability.
+        // A drop (raised or not) is keyed by its start, an outage by id.
+        let drop_key = |since: u64| u64::MAX - since;
+        let recent = |at: u64| at + cfg.bin_secs > bin;
         let episode = track
             .outage
-            .or(track.drop_since.map(|t| u64::MAX - t))
+            .or(track.drop_since.map(drop_key))
             .or(track
                 .last_outage
-                .filter(|&(_, at)| at + cfg.bin_secs > bin)
-                .map(|(id, _)| id));
+                .filter(|&(_, at)| recent(at))
+                .map(|(id, _)| id))
+            .or(track
+                .last_drop
+                .filter(|&(_, at)| recent(at))
+                .map(|(since, _)| drop_key(since)));
         track
             .episodes
-            .retain(|&(b, _)| b + cfg.instability_quiet_s > bin);
-        track.episodes.push_back((bin, episode));
+            .retain(|&(b, _, _)| b + cfg.instability_quiet_s > bin);
+        track.episodes.push_back((bin, episode, churn));
         let mut distinct: Vec<Option<u64>> = Vec::new();
-        for &(_, e) in &track.episodes {
+        for &(_, e, _) in &track.episodes {
             if e.is_none() || !distinct.contains(&e) {
                 distinct.push(e);
             }
@@ -548,6 +569,14 @@ impl Detector {
             return;
         }
         let start = track.episodes.front().map_or(bin, |e| e.0);
+        let episodes_churn: u64 = track.episodes.iter().map(|e| e.2).sum();
+        // Flaps over: those still going (a pending drop, an open outage)
+        // are counted when they come back.
+        let ongoing = [track.outage, track.drop_since.map(drop_key)];
+        let flaps = distinct
+            .iter()
+            .filter(|e| e.is_some() && !ongoing.contains(e))
+            .count() as u64;
         let id = self.next_id;
         self.next_id += 1;
         let mut hints = Vec::new();
@@ -582,12 +611,11 @@ impl Detector {
         track.instability = Some(id);
         track.quiet_since = None;
         track.history.mark(true, start, u64::MAX);
-        let flaps = distinct.iter().filter(|e| e.is_some()).count() as u64;
         track.unstable = Some(match track.unstable {
             Some(run) if run.last_end.saturating_add(cfg.instability_memory_s) >= start => {
                 Unstable {
                     last_end: u64::MAX,
-                    churn: run.churn + churn,
+                    churn: run.churn + episodes_churn,
                     flaps: run.flaps + flaps,
                     ..run
                 }
@@ -597,7 +625,7 @@ impl Detector {
                 since: start,
                 last_end: u64::MAX,
                 flaps,
-                churn,
+                churn: episodes_churn,
             },
         });
         self.changed.insert(id, event.clone());
