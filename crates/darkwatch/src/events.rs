@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use store::{EventQuery, Store};
+use store::EventQuery;
 
 use crate::signals::parse_time;
 
@@ -45,19 +45,12 @@ pub struct EventsArgs {
 
 /// Runs `events`.
 pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
-    if !args.db.is_file() {
-        bail!(
-            "{}: no such database (write one with `darkwatch replay --db {} FILE...`)",
-            args.db.display(),
-            args.db.display()
-        );
-    }
     if let (Some(from), Some(to)) = (args.from, args.to) {
         if from >= to {
             bail!("--from must be before --to");
         }
     }
-    let store = Store::open(&args.db)?;
+    let store = crate::signals::open_store(&args.db)?;
     let events = store.events(&EventQuery {
         entity: args.entity.clone(),
         from: args.from,

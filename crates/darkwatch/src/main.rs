@@ -9,6 +9,7 @@ mod progress;
 mod replay;
 mod report;
 mod scenario;
+mod serve;
 mod signals;
 mod synth;
 
@@ -35,6 +36,8 @@ enum Command {
     Signals(signals::SignalsArgs),
     /// List the outage and instability events a replay detected.
     Events(events::EventsArgs),
+    /// Serve the read-only HTTP API over a database (loopback by default).
+    Serve(serve::ServeArgs),
     /// Write the incident report of an event: self-contained HTML with a timeline chart, Markdown or JSON.
     Report(report::ReportArgs),
     /// Replay the bundled North Korea 2014 scenario and show what darkwatch sees.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Signals(args) => signals::run(&args),
         Command::Events(args) => events::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Demo => demo::run(),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),

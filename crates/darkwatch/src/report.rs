@@ -10,10 +10,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ::report::{Format, Input, Window};
+use ::report::Format;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use store::{Point, Store};
+use store::Store;
 
 use crate::pipeline::BIN_SECS;
 
@@ -44,21 +44,9 @@ pub struct ReportArgs {
     out: Option<PathBuf>,
 }
 
-/// How far back to look first for the point that gives the series' values
-/// at the start of the window (the whole series is read only when none is
-/// that recent).
-const LOOK_BACK: u64 = 30 * 86_400;
-
 /// Runs `report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    if !args.db.is_file() {
-        bail!(
-            "{}: no such database (write one with `darkwatch replay --db {} FILE...`)",
-            args.db.display(),
-            args.db.display()
-        );
-    }
-    let store = Store::open(&args.db)?;
+    let store = crate::signals::open_store(&args.db)?;
     let format = match args.format {
         ReportFormat::Html => Format::Html,
         ReportFormat::Md => Format::Markdown,
@@ -101,41 +89,5 @@ pub fn render_event(
     id: u64,
     format: Format,
 ) -> anyhow::Result<Option<(String, String)>> {
-    let Some(text) = store.event(id)? else {
-        return Ok(None);
-    };
-    let event: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("event {id} in the store is not JSON"))?;
-    let entity = event
-        .get("entity")
-        .and_then(|e| e.as_str())
-        .with_context(|| format!("event {id} in the store has no entity"))?
-        .to_owned();
-    let window = ::report::window(&event, BIN_SECS).with_context(|| format!("event {id}"))?;
-    let info = store.entity(&entity)?;
-    let points = points(store, &entity, window)?;
-    let text = ::report::render(
-        &Input {
-            event: &event,
-            entity: info.as_ref(),
-            points: &points,
-            window,
-            bin_secs: BIN_SECS,
-        },
-        format,
-    )
-    .with_context(|| format!("event {id}"))?;
-    Ok(Some((entity, text)))
-}
-
-/// The entity's points in `window`, after the last point before it (which
-/// holds the gauges at the window's start).
-fn points(store: &Store, entity: &str, window: Window) -> anyhow::Result<Vec<Point>> {
-    let recent = store.series(entity, window.from.saturating_sub(LOOK_BACK), window.from)?;
-    let before = match recent.last() {
-        Some(p) => Some(*p),
-        None => store.series(entity, 0, window.from)?.last().copied(),
-    };
-    let inside = store.series(entity, window.from, window.to)?;
-    Ok(before.into_iter().chain(inside).collect())
+    ::report::render_stored(store, id, format, BIN_SECS).with_context(|| format!("event {id}"))
 }

@@ -45,31 +45,27 @@ pub struct SignalsArgs {
     format: SignalsFormat,
 }
 
+/// The database written by `darkwatch replay --db`, which must exist (a
+/// reading command never creates an empty one by mistake).
+pub fn open_store(db: &std::path::Path) -> anyhow::Result<Store> {
+    if !db.is_file() {
+        bail!(
+            "{}: no such database (write one with `darkwatch replay --db {} FILE...`)",
+            db.display(),
+            db.display()
+        );
+    }
+    Ok(Store::open(db)?)
+}
+
 /// A time given as Unix seconds or RFC 3339.
 pub fn parse_time(text: &str) -> Result<u64, String> {
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(secs);
-    }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .and_then(|t| u64::try_from(t.timestamp()).ok())
-        .ok_or_else(|| {
-            format!(
-                "{text:?} is neither Unix seconds nor an RFC 3339 time like 2014-12-22T16:15:00Z"
-            )
-        })
+    detect::parse_time(text)
 }
 
 /// Runs `signals`.
 pub fn run(args: &SignalsArgs) -> anyhow::Result<ExitCode> {
-    if !args.db.is_file() {
-        bail!(
-            "{}: no such database (write one with `darkwatch replay --db {} FILE...`)",
-            args.db.display(),
-            args.db.display()
-        );
-    }
-    let store = Store::open(&args.db)?;
+    let store = crate::signals::open_store(&args.db)?;
     let (from, to) = (args.from.unwrap_or(0), args.to.unwrap_or(i64::MAX as u64));
     if from >= to {
         bail!("--from must be before --to");

@@ -240,6 +240,22 @@ impl Event {
     }
 }
 
+/// A time as users write it: Unix seconds or RFC 3339
+/// (`2014-12-22T16:15:00Z`, any offset); the error says what is accepted.
+pub fn parse_time(text: &str) -> Result<u64, String> {
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(secs);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .and_then(|t| u64::try_from(t.timestamp()).ok())
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is neither Unix seconds nor an RFC 3339 time like 2014-12-22T16:15:00Z"
+            )
+        })
+}
+
 /// `2014-12-22T16:15:00Z`.
 pub fn rfc3339(secs: u64) -> String {
     let t = i64::try_from(secs).unwrap_or(i64::MAX);

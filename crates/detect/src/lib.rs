@@ -24,5 +24,5 @@ mod evidence;
 pub use config::DetectConfig;
 pub use detector::Detector;
 pub use event::{
-    rfc3339, AffectedPrefix, Event, EventKind, Hint, PeerView, Severity, UpstreamShare,
+    parse_time, rfc3339, AffectedPrefix, Event, EventKind, Hint, PeerView, Severity, UpstreamShare,
 };

@@ -10,9 +10,8 @@
 //! (upstream shares, vantage points), and the affected prefixes. It is
 //! rendered as one self-contained HTML page, as Markdown, or as JSON.
 //!
-//! Everything here is a pure function of its inputs: no I/O, no clock.
-//! The caller reads the event and the series (from [`window`]) from the
-//! store.
+//! Everything here is a pure function of its inputs, no I/O, no clock,
+//! but for [`render_stored`], which reads them from the store.
 
 mod content;
 mod countries;
@@ -22,6 +21,7 @@ mod headline;
 mod html;
 mod markdown;
 mod series;
+mod stored;
 mod svg;
 pub mod wellformed;
 mod words;
@@ -33,6 +33,7 @@ use store::{EntityInfo, Point};
 
 pub use escape::{html as escape_html, markdown as escape_markdown};
 pub use series::Window;
+pub use stored::{render_stored, StoredError};
 
 /// The formats of a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -373,6 +373,31 @@ impl Store {
             .map_err(|e| self.err("reading an event", e))
     }
 
+    /// Entities whose id or label contains `q` (case-insensitive), ids
+    /// sorted, at most `limit`.
+    pub fn search_entities(&self, q: &str, limit: usize) -> Result<Vec<EntityInfo>, StoreError> {
+        let err = |e| self.err("searching entities", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT name, label, country FROM entities
+                 WHERE instr(lower(name), lower(?1)) > 0
+                    OR instr(lower(COALESCE(label, '')), lower(?1)) > 0
+                 ORDER BY name LIMIT ?2",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![q, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(EntityInfo {
+                    name: r.get(0)?,
+                    label: r.get(1)?,
+                    country: r.get(2)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
     /// Names of the stored entities, sorted.
     pub fn entities(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self

@@ -1,0 +1,224 @@
+//! The API through its router, without sockets (`oneshot`), over a real
+//! SQLite store holding series and events: every route answers, bad
+//! parameters get 400 with a JSON error, unknown ids 404, pages chain.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use detect::{Event, EventKind, Severity};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use signal::{BinRow, Entity, Values};
+use store::Store;
+use tower::ServiceExt;
+
+const T0: u64 = 1_419_206_400; // 2014-12-22T00:00:00Z
+
+fn kp() -> Entity {
+    Entity::Country("KP".parse().unwrap())
+}
+
+fn outage(id: u64, start: u64, end: Option<u64>) -> Event {
+    Event {
+        id,
+        entity: kp(),
+        kind: EventKind::Outage,
+        severity: Severity::Dark,
+        worst_severity: Severity::Dark,
+        start,
+        end,
+        last_change: end.unwrap_or(start),
+        min_ratio: 0.0,
+        baseline: 4.0,
+        signal: "visible_24s",
+        short: false,
+        prefixes: Vec::new(),
+        hints: Vec::new(),
+    }
+}
+
+/// A store with KP's series around an outage and three events.
+fn app() -> (axum::Router, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("darkwatch.db")).unwrap();
+    let row = |bin: u64, v24: u64| BinRow {
+        bin_start: bin,
+        entity: kp(),
+        values: Values {
+            visible_24s: v24,
+            visible_prefixes: v24,
+            withdrawals: u64::from(v24 == 0) * 32,
+            ..Values::default()
+        },
+    };
+    let dark = T0 + 16 * 3600 + 900;
+    store
+        .write_rows(&[row(T0 - 86_400, 4), row(dark, 0), row(dark + 34_200, 4)])
+        .unwrap();
+    store
+        .write_events(
+            &[
+                outage(1, T0 - 3600, Some(T0 - 3000)),
+                outage(2, T0 + 600, Some(T0 + 1200)),
+                outage(3, dark, Some(dark + 34_200)),
+            ],
+            dark + 40_000,
+        )
+        .unwrap();
+    (serve::router(store, 300), dir)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Value) {
+    let response = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, kind, body)
+}
+
+#[tokio::test]
+async fn every_route_of_the_openapi_document_answers() {
+    let (app, _dir) = app();
+    let (status, _, doc) = get(&app, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), serve::ROUTES.len());
+    for route in serve::ROUTES {
+        assert!(paths.contains_key(route), "{route} not in the document");
+        let uri = route
+            .replace("{id}/signals", "country/KP/signals")
+            .replace("{id}", "3");
+        let (status, _, body) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn entities_are_found_by_part_of_their_id() {
+    let (app, _dir) = app();
+    let (_, _, body) = get(&app, "/api/v1/entities?q=kp").await;
+    assert_eq!(body["entities"][0]["id"], "country/KP");
+    let (_, _, body) = get(&app, "/api/v1/entities?q=nothing-like-it").await;
+    assert_eq!(body["entities"], Value::Array(vec![]));
+    let (status, _, body) = get(&app, "/api/v1/entities?limit=0").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn signals_give_the_points_of_the_range_and_the_values_before_it() {
+    let (app, _dir) = app();
+    let (status, _, body) = get(
+        &app,
+        "/api/v1/entities/country/KP/signals?from=2014-12-22T00:00:00Z&to=2014-12-23T12:00:00Z&signal=visible_24s",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["initial"]["visible_24s"], 4);
+    let points: Vec<(u64, u64)> = body["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["bin_start"].as_u64().unwrap(),
+                p["visible_24s"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(points, [(T0 + 58_500, 0), (T0 + 92_700, 4)]);
+    assert!(
+        body["points"][0].get("withdrawals").is_none(),
+        "one signal only"
+    );
+    // Without a range: the last week of data.
+    let (_, _, body) = get(&app, "/api/v1/entities/country/KP/signals").await;
+    assert_eq!(body["points"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_and_unknown_things_404_all_in_json() {
+    let (app, _dir) = app();
+    for uri in [
+        "/api/v1/entities/country/KP/signals?from=20&to=10",
+        "/api/v1/entities/country/KP/signals?from=0&to=99999999",
+        "/api/v1/entities/country/KP/signals?from=yesterday",
+        "/api/v1/entities/country/KP/signals?signal=mood",
+        "/api/v1/entities/country/kp/signals",
+        "/api/v1/entities/planet/earth/signals",
+        "/api/v1/entities/country/KP/signals?color=red",
+        "/api/v1/events?entity=nowhere",
+        "/api/v1/events?limit=100000",
+        "/api/v1/events/abc",
+        "/api/v1/events/3/report?format=pdf",
+    ] {
+        let (status, kind, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(kind.starts_with("application/json"), "{uri}: {kind}");
+        assert!(body["error"]["message"].as_str().is_some(), "{uri}: {body}");
+    }
+    for uri in [
+        "/api/v1/entities/as/64496/signals",
+        "/api/v1/events/999",
+        "/api/v1/events/999/report",
+        "/api/v1/entities/country/KP/mood",
+        "/api/v2/health",
+        "/../../etc/passwd",
+    ] {
+        let (status, _, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], "not_found", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn events_come_a_page_at_a_time_and_by_range() {
+    let (app, _dir) = app();
+    let (_, _, page) = get(&app, "/api/v1/events?limit=2").await;
+    let ids: Vec<u64> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(page["next"], 2);
+    let (_, _, rest) = get(&app, "/api/v1/events?limit=2&after=2").await;
+    assert_eq!(rest["events"][0]["id"], 3);
+    assert_eq!(rest["next"], Value::Null);
+    let (_, _, day) = get(
+        &app,
+        "/api/v1/events?from=2014-12-22T00:00:00Z&entity=country/KP",
+    )
+    .await;
+    assert_eq!(day["events"].as_array().unwrap().len(), 2);
+    let (_, _, one) = get(&app, "/api/v1/events/3").await;
+    assert_eq!(one["worst_severity"], "dark");
+    assert_eq!(one["start"], "2014-12-22T16:15:00Z");
+}
+
+#[tokio::test]
+async fn the_report_comes_as_html_markdown_or_json() {
+    let (app, _dir) = app();
+    let (status, kind, body) = get(&app, "/api/v1/events/3/report").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    let html = body.as_str().unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("North Korea"),
+        "{html}"
+    );
+    let (_, kind, _) = get(&app, "/api/v1/events/3/report?format=md").await;
+    assert!(kind.starts_with("text/markdown"));
+    let (_, _, json) = get(&app, "/api/v1/events/3/report?format=json").await;
+    assert!(json["headline"].as_str().unwrap().contains("North Korea"));
+}
