@@ -1,6 +1,7 @@
 //! The darkwatch binary: command-line parsing and wiring of the pipeline's
 //! crates. Every subcommand lives in its own module.
 
+mod config;
 mod demo;
 mod dump;
 mod events;
