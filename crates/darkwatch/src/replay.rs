@@ -306,6 +306,15 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         rows,
         events,
     };
+    if let Some(db) = &args.db {
+        // The summary as counters, for the API's /metrics.
+        let numbers: Vec<(String, u64)> = fields(&summary, &state)
+            .into_iter()
+            .filter_map(|(k, v)| Some((format!("replay_{k}"), v.parse().ok()?)))
+            .collect();
+        let pairs: Vec<(&str, u64)> = numbers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        store::Store::open(db)?.set_counters(&pairs)?;
+    }
     let text = match args.format {
         ReplayFormat::Table => table_text(&summary, &state),
         ReplayFormat::Json => json_text(&summary, &state),

@@ -86,5 +86,16 @@ fn the_api_answers_over_tcp_with_the_kp_outage() {
     assert!(html.contains("AS4837"), "{html}");
     let (status, body) = get(&addr, "/api/v1/events/not-a-number");
     assert_eq!(status, 400, "{body}");
+    let (status, metrics) = get(&addr, "/metrics");
+    assert_eq!(status, 200);
+    let records = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("darkwatch_replay_records "))
+        .unwrap_or_else(|| panic!("{metrics}"));
+    assert!(records.parse::<u64>().unwrap() > 1000, "{records}");
+    assert!(
+        metrics.contains("darkwatch_replay_full_feed_peers_v4 7"),
+        "{metrics}"
+    );
     drop(server);
 }

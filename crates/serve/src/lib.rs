@@ -1,12 +1,14 @@
 //! The service edge of the pipeline: a read-only HTTP API (JSON, under
 //! `/api/v1`) over the store the replay (and, later, live feeds) write:
 //! entity search, an entity's series over a time range, events, one event
-//! and its incident report, and the OpenAPI document of these routes.
+//! and its incident report, and the OpenAPI document of these routes; and
+//! `/metrics` for Prometheus.
 //! The store is synchronous (SQLite); handlers reach it on tokio's
 //! blocking threads, one at a time.
 
 mod api;
 mod error;
+mod metrics;
 mod openapi;
 mod query;
 
@@ -23,6 +25,7 @@ pub use openapi::{document, ROUTES};
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
+    requests: Arc<metrics::Requests>,
     /// Seconds per series bin (300).
     bin_secs: u64,
 }
@@ -31,6 +34,7 @@ pub struct AppState {
 pub fn router(store: Store, bin_secs: u64) -> Router {
     let state = AppState {
         store: Arc::new(Mutex::new(store)),
+        requests: Arc::default(),
         bin_secs,
     };
     Router::new()
@@ -41,7 +45,12 @@ pub fn router(store: Store, bin_secs: u64) -> Router {
         .route("/api/v1/events", get(api::events))
         .route("/api/v1/events/{id}", get(api::event))
         .route("/api/v1/events/{id}/report", get(api::event_report))
+        .route("/metrics", get(metrics::serve))
         .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count,
+        ))
         .with_state(state)
 }
 

@@ -6,7 +6,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// Every route of the API, as OpenAPI paths.
-pub const ROUTES: [&str; 7] = [
+pub const ROUTES: [&str; 8] = [
     "/api/v1/health",
     "/api/v1/openapi.json",
     "/api/v1/entities",
@@ -14,6 +14,7 @@ pub const ROUTES: [&str; 7] = [
     "/api/v1/events",
     "/api/v1/events/{id}",
     "/api/v1/events/{id}/report",
+    "/metrics",
 ];
 
 fn param(name: &str, place: &str, description: &str, schema: Value) -> Value {
@@ -87,6 +88,7 @@ pub fn document() -> Value {
             event_id(),
             param("format", "query", "html (default), md or json", json!({ "type": "string", "enum": ["html", "md", "json"] })),
         ], "text/html"),
+        ROUTES[7]: get("Prometheus metrics: events by kind and state, the last replay's counters, requests answered and failed", vec![], "text/plain"),
     });
     json!({
         "openapi": "3.1.0",

@@ -222,3 +222,29 @@ async fn the_report_comes_as_html_markdown_or_json() {
     let (_, _, json) = get(&app, "/api/v1/events/3/report?format=json").await;
     assert!(json["headline"].as_str().unwrap().contains("North Korea"));
 }
+
+#[tokio::test]
+async fn metrics_count_events_replay_counters_and_requests() {
+    let (app, dir) = app();
+    store::Store::open(&dir.path().join("darkwatch.db"))
+        .unwrap()
+        .set_counters(&[("replay_records", 1234), ("replay_full_feed_peers_v4", 7)])
+        .unwrap();
+    get(&app, "/api/v1/health").await;
+    get(&app, "/api/v1/events/abc").await;
+    let (status, kind, body) = get(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/plain"), "{kind}");
+    let text = body.as_str().unwrap();
+    for line in [
+        "darkwatch_open_events 0",
+        "darkwatch_events{kind=\"outage\",state=\"ended\"} 3",
+        "darkwatch_replay_records 1234",
+        "darkwatch_replay_full_feed_peers_v4 7",
+        "darkwatch_http_requests_total 2",
+        "darkwatch_http_errors_total 1",
+        "# TYPE darkwatch_http_requests_total counter",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+    }
+}

@@ -52,6 +52,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_entity ON events(entity, start);
     CREATE INDEX events_by_start ON events(start);
 ",
+    "
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
 ];
 
 /// A store operation failed.
@@ -393,6 +399,66 @@ impl Store {
                     label: r.get(1)?,
                     country: r.get(2)?,
                 })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    /// Sets named counters (the last replay's summary: records, peers,
+    /// ...), replacing earlier values of the same names.
+    pub fn set_counters(&mut self, counters: &[(&str, u64)]) -> Result<(), StoreError> {
+        let Store { path, conn, .. } = self;
+        let err = |source| StoreError {
+            path: path.clone(),
+            action: "writing counters",
+            source,
+        };
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut put = tx
+                .prepare_cached("INSERT OR REPLACE INTO counters (name, value) VALUES (?1, ?2)")
+                .map_err(err)?;
+            for (name, value) in counters {
+                put.execute(params![name, as_i64(*value)]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The named counters, by name.
+    pub fn counters(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let err = |e| self.err("reading counters", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, value FROM counters ORDER BY name")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                ))
+            })
+            .map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    /// Events by kind and whether they are open: `(kind, open, count)`.
+    pub fn event_counts(&self) -> Result<Vec<(String, bool, u64)>, StoreError> {
+        let err = |e| self.err("counting events", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, end IS NULL, COUNT(*) FROM events GROUP BY kind, end IS NULL ORDER BY 1, 2",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                ))
             })
             .map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
