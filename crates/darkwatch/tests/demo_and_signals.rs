@@ -41,8 +41,7 @@ fn demo_shows_kp_dark_at_16_15_and_back_after_the_churn() {
 #[test]
 fn replay_into_a_database_then_signals_as_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml");
+    let scenario = kp_scenario();
     let files = dir.path().join("mrt");
     let out = darkwatch(&[
         "synth",

@@ -345,7 +345,7 @@ fn upstream_loss_changes_paths_and_nothing_goes_dark() {
 /// 9.5 hours later.
 #[test]
 fn kp_2014_one_dark_outage_at_16_15_with_its_reasons() {
-    let kp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml");
+    let kp = kp_scenario();
     let (db, _dir) = synth_and_replay(&kp);
     let all = events(&db);
     for entity in ["country/KP", "as/131279"] {

@@ -13,7 +13,7 @@ use common::*;
 
 /// The kp-2014 scenario replayed: the database and its directory.
 fn kp_db() -> (PathBuf, tempfile::TempDir) {
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml");
+    let scenario = kp_scenario();
     synth_and_replay(&scenario)
 }
 

@@ -8,12 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{bgpdump, darkwatch, lines};
-
-/// `scenarios/kp-2014.toml` of the repository.
-fn kp_scenario() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml")
-}
+use common::{bgpdump, darkwatch, kp_scenario, lines};
 
 /// Runs `darkwatch synth SCENARIO --out DIR` and returns the files it
 /// wrote, sorted by name (the RIB first, then updates in time order).

@@ -40,7 +40,7 @@ fn get(addr: &str, path: &str) -> (u16, String) {
 
 #[test]
 fn the_api_answers_over_tcp_with_the_kp_outage() {
-    let kp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml");
+    let kp = kp_scenario();
     let (db, _dir) = synth_and_replay(&kp);
     let mut child = Command::new(env!("CARGO_BIN_EXE_darkwatch"))
         .args([

@@ -64,8 +64,7 @@ fn at(rows: &[BinRow], entity: Entity, secs: u64) -> u64 {
 #[test]
 fn kp_2014_goes_dark_at_16_15_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml");
+    let scenario = kp_scenario();
     let mrt = dir.path().join("mrt");
     let out = darkwatch(&[
         "synth",

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 /// Everything the detector judges by.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DetectConfig {
     /// Length of a bin, seconds (300): the signal stage's, not read from

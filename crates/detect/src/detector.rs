@@ -145,7 +145,6 @@ impl Detector {
         let bin = t - t % self.config.bin_secs;
         self.now = self.now.max(t);
         self.log.record(t, rib, deltas, cause);
-        let observed = self.observed_before(bin);
         let mut touched = BTreeSet::new();
         for change in signals.drain_changes() {
             let track = self.tracks.entry(change.entity).or_default();
@@ -154,6 +153,13 @@ impl Detector {
             }
             touched.insert(change.entity);
         }
+        // Counted only for events that moved some entity's visibility:
+        // most route events move none.
+        let observed = if touched.is_empty() {
+            0
+        } else {
+            self.observed_before(bin)
+        };
         for entity in touched {
             let value = signals.current(&entity);
             if let Some(track) = self.tracks.get_mut(&entity) {
@@ -263,7 +269,7 @@ impl Detector {
     }
 
     fn close_bin(&mut self, bin: u64, rows: &[BinRow], rib: &Rib) {
-        let cfg = self.config.clone();
+        let cfg = self.config;
         let end = bin + cfg.bin_secs;
         self.now = self.now.max(end);
         let observed = self.observed_before(bin);
@@ -280,12 +286,6 @@ impl Detector {
                 .push(sample, cfg.baseline_window_s + cfg.bin_secs);
         }
         let mut judged: BTreeSet<Entity> = rows.iter().map(|r| r.entity).collect();
-        judged.extend(
-            self.tracks
-                .iter()
-                .filter(|(_, t)| t.instability.is_some())
-                .map(|(e, _)| *e),
-        );
         judged.extend(self.open.values().map(|e| e.entity));
         judged.extend(self.watch.iter().copied());
         // The world is the collectors' view, the context of every event,
@@ -369,7 +369,7 @@ impl Detector {
 
     /// Runs the timers of an entity at time `t`.
     fn tick(&mut self, entity: Entity, t: u64, rib: &Rib) {
-        let cfg = self.config.clone();
+        let cfg = self.config;
         let Some(track) = self.tracks.get_mut(&entity) else {
             self.watch.remove(&entity);
             return;
@@ -426,7 +426,7 @@ impl Detector {
     }
 
     fn start_outage(&mut self, entity: Entity, since: u64, t: u64, rib: &Rib) {
-        let cfg = self.config.clone();
+        let cfg = self.config;
         let Some(track) = self.tracks.get_mut(&entity) else {
             return;
         };
@@ -501,7 +501,7 @@ impl Detector {
 
     /// Judges a closed bin's churn against the entity's own.
     fn judge_churn(&mut self, entity: Entity, bin: u64, churn: u64, rib: &Rib) {
-        let cfg = self.config.clone();
+        let cfg = self.config;
         let end = bin + cfg.bin_secs;
         let Some(track) = self.tracks.get_mut(&entity) else {
             return;

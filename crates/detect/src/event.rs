@@ -2,9 +2,9 @@
 //! of one entity, with its lifecycle, severity and the hints that explain
 //! it. Its JSON form (one object per event) is a documented contract: the
 //! store keeps it, `darkwatch events --format json` prints it, alerts will
-//! post it.
+//! post it, and reports read its hints back with these same types.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use signal::Entity;
 
 /// What kind of event.
@@ -53,7 +53,7 @@ impl Severity {
 
 /// Share of the routes of an entity's prefixes that went through one
 /// upstream (the AS next to the origin on the path).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UpstreamShare {
     /// The upstream AS.
     pub asn: u32,
@@ -64,7 +64,7 @@ pub struct UpstreamShare {
 }
 
 /// One collector peer's view, for the vantage hint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerView {
     /// The peer's AS.
     pub asn: u32,
@@ -77,7 +77,7 @@ pub struct PeerView {
 }
 
 /// A reason the data shows for an event, with its evidence.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Hint {
     /// Every peer lost each prefix within seconds of the others: the
@@ -167,13 +167,14 @@ impl Hint {
 }
 
 /// An affected prefix, with what routed it last.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AffectedPrefix {
     /// The prefix.
     pub prefix: String,
     /// Its origin AS, when known.
     pub origin: Option<u32>,
     /// The last AS path seen for it, when known.
+    #[serde(default)]
     pub last_path: Vec<u32>,
 }
 

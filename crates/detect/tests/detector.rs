@@ -577,30 +577,28 @@ fn the_baseline_leaves_out_a_20_hour_outage() {
     assert_eq!(w.events().len(), 4, "{:?}", brief(&w.events()));
 }
 
-#[test]
-fn a_collector_peer_reset_of_40_minutes_raises_no_event() {
+/// Peer `who` of `peers` full-feed peers is down for 40 minutes: asserts
+/// that nothing at all is raised.
+fn assert_peer_reset_raises_nothing(peers: u8, who: u8) {
     let geo = registry();
-    let mut w = World::new(&geo, 6);
+    let mut w = World::new(&geo, peers);
     let down = T0 + 2 * HOUR + 60;
     w.at(down);
-    w.peer_down(3);
+    w.peer_down(who);
     w.at(down + 40 * 60);
-    w.peer_up(3);
+    w.peer_up(who);
     w.at(down + 4 * HOUR);
     assert_eq!(brief(&w.events()), Vec::<String>::new());
 }
 
 #[test]
+fn a_collector_peer_reset_of_40_minutes_raises_no_event() {
+    assert_peer_reset_raises_nothing(6, 3);
+}
+
+#[test]
 fn one_of_two_full_feed_peers_going_down_raises_no_outage() {
-    let geo = registry();
-    let mut w = World::new(&geo, 2);
-    let down = T0 + 2 * HOUR + 60;
-    w.at(down);
-    w.peer_down(2);
-    w.at(down + 40 * 60);
-    w.peer_up(2);
-    w.at(down + 4 * HOUR);
-    assert_eq!(brief(&w.events()), Vec::<String>::new());
+    assert_peer_reset_raises_nothing(2, 2);
 }
 
 #[test]

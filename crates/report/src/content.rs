@@ -91,14 +91,7 @@ pub fn build(
         } else {
             format!(
                 "{} from the routing data, each with its evidence.",
-                capitalize(&plural(
-                    event
-                        .hints
-                        .iter()
-                        .filter(|h| !matches!(h, Hint::Other))
-                        .count() as u64,
-                    "finding"
-                ))
+                capitalize(&plural(event.hints.len() as u64, "finding"))
             )
         })],
     }];
@@ -524,7 +517,6 @@ fn hint_section(hint: &Hint, event: &EventView, name: &EntityName) -> Option<Sec
                 ))],
             )
         }
-        Hint::Other => return None,
     })
 }
 

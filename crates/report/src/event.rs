@@ -1,117 +1,21 @@
 //! The event JSON of the contract (`detect::Event::to_json`, README
 //! "Events") read back into types, so that every renderer works from the
-//! same checked view. Unknown hint kinds are kept as [`Hint::Other`] and
-//! left out of the text, so a newer detector does not break old reports.
+//! same checked view. The hints are the detector's own types; hints of
+//! kinds this version does not know are left out, so a newer detector does
+//! not break old reports.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
-/// One upstream's share of the entity's routes.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct UpstreamShare {
-    /// The upstream AS.
-    pub asn: u32,
-    /// Routes through it.
-    pub routes: u32,
-    /// Their share of all routes, 0 to 1.
-    pub share: f64,
-}
+pub use detect::{AffectedPrefix, Hint, PeerView, UpstreamShare};
 
-/// One collector peer's view of the affected prefixes.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct PeerView {
-    /// The peer's AS.
-    pub asn: u32,
-    /// The peer's address.
-    pub address: String,
-    /// Routes it had to the affected prefixes before.
-    pub routes_before: u32,
-    /// Routes it has now.
-    pub routes_now: u32,
-}
-
-/// A reason the data shows for the event, with its evidence (see
-/// `detect::Hint` for the meaning of each field).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Hint {
-    /// Every peer lost each prefix within seconds of the others.
-    WithdrawnAtOrigin {
-        /// Peers that lost routes.
-        peers: u32,
-        /// Routes withdrawn.
-        routes: u32,
-        /// First withdrawal, Unix seconds.
-        first: u64,
-        /// Last withdrawal, Unix seconds.
-        last: u64,
-        /// The most seconds between the peers' withdrawals of one prefix.
-        spread_s: u64,
-    },
-    /// Routes through one transit AS went away, others stayed.
-    UpstreamLoss {
-        /// The transit AS.
-        upstream: u32,
-        /// Routes through it before.
-        routes_before: u32,
-        /// Routes through other upstreams now.
-        routes_elsewhere: u32,
-    },
-    /// The entity churned before the outage.
-    PrecededByInstability {
-        /// The instability event's id.
-        event: u64,
-        /// Its start, Unix seconds.
-        since: u64,
-        /// Visibility drops during it.
-        flaps: u64,
-        /// Announcements, withdrawals and path changes during it.
-        churn: u64,
-    },
-    /// One upstream carried (nearly) all routes.
-    SingleUpstream {
-        /// Upstream shares, largest first.
-        upstreams: Vec<UpstreamShare>,
-    },
-    /// Several upstreams.
-    Upstreams {
-        /// Upstream shares, largest first.
-        upstreams: Vec<UpstreamShare>,
-    },
-    /// Which collector peers still see the affected prefixes.
-    Vantage {
-        /// Peers that still have routes.
-        seeing: Vec<PeerView>,
-        /// Peers that lost them all.
-        not_seeing: Vec<PeerView>,
-        /// The main upstream, when its own peers are vantage points.
-        upstream: Option<u32>,
-        /// Those of its peers that still see the prefixes.
-        upstream_peers_seeing: u32,
-        /// Those of its peers that do not.
-        upstream_peers_not_seeing: u32,
-    },
-    /// Collector peers' sessions went down.
-    PeerReset {
-        /// The peers, as `ASN address`.
-        peers: Vec<String>,
-        /// When the first went down, Unix seconds.
-        at: u64,
-    },
-    /// A kind this version does not know.
-    #[serde(other)]
-    Other,
-}
-
-/// An affected prefix.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct AffectedPrefix {
-    /// The prefix.
-    pub prefix: String,
-    /// Its origin AS, when known.
-    pub origin: Option<u32>,
-    /// The last AS path seen for it.
-    #[serde(default)]
-    pub last_path: Vec<u32>,
+/// The hints of a stored event, those of kinds this version does not
+/// know left out (a newer detector does not break old reports).
+fn known_hints<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hint>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(values
+        .into_iter()
+        .filter_map(|v| Hint::deserialize(v).ok())
+        .collect())
 }
 
 /// The event as stored, fields as in the contract.
@@ -132,7 +36,7 @@ struct Raw {
     short: bool,
     #[serde(default)]
     prefixes: Vec<AffectedPrefix>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "known_hints")]
     hints: Vec<Hint>,
 }
 
@@ -174,8 +78,8 @@ impl EventView {
     /// Reads an event of the contract.
     pub fn from_json(value: &serde_json::Value) -> Result<EventView, String> {
         let raw = Raw::deserialize(value).map_err(|e| e.to_string())?;
-        let start = parse_time(&raw.start)?;
-        let end = raw.end.as_deref().map(parse_time).transpose()?;
+        let start = detect::parse_time(&raw.start)?;
+        let end = raw.end.as_deref().map(detect::parse_time).transpose()?;
         Ok(EventView {
             id: raw.id,
             entity: raw.entity,
@@ -216,13 +120,6 @@ impl EventView {
     }
 }
 
-fn parse_time(text: &str) -> Result<u64, String> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .and_then(|t| u64::try_from(t.timestamp()).ok())
-        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,8 +137,9 @@ mod tests {
         assert_eq!(e.start, 1_419_264_908);
         assert!(e.is_open());
         assert_eq!(e.end_or_now(), 1_419_264_968);
-        assert_eq!(e.hints[0], Hint::Other);
-        assert!(matches!(e.hints[1], Hint::PeerReset { at: 5, .. }));
+        // The unknown kind is left out, the known one kept.
+        assert_eq!(e.hints.len(), 1);
+        assert!(matches!(e.hints[0], Hint::PeerReset { at: 5, .. }));
         assert!(EventView::from_json(&serde_json::json!({"id": 1})).is_err());
     }
 }

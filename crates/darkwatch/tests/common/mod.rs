@@ -25,6 +25,11 @@ pub fn mrt(rel: &str) -> PathBuf {
     data_dir().join("mrt").join(rel)
 }
 
+/// The bundled scenario `scenarios/kp-2014.toml` of the repository.
+pub fn kp_scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/kp-2014.toml")
+}
+
 /// Every MRT archive of `../shared/data/mrt` (READMEs and bgpdump's own
 /// expected outputs left out), sorted.
 pub fn all_archives() -> Vec<PathBuf> {
@@ -251,41 +256,26 @@ impl Series {
 
 /// `darkwatch signals ENTITY --db DB --format json`, parsed.
 pub fn signals(db: &Path, entity: &str) -> Series {
-    let out = darkwatch(&[
-        "signals",
-        entity,
-        "--db",
-        db.to_str().expect("utf-8 path"),
-        "--format",
-        "json",
-    ]);
-    assert!(
-        out.status.success(),
-        "signals {entity}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let points = lines(&out.stdout)
-        .into_iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect();
+    let db = db.to_str().expect("utf-8 path");
     Series {
         entity: entity.to_string(),
-        points,
+        points: json_lines(&["signals", entity, "--db", db, "--format", "json"]),
     }
 }
 
 /// `darkwatch events --db DB --format json`, parsed: every event.
 pub fn events(db: &Path) -> Vec<serde_json::Value> {
-    let out = darkwatch(&[
-        "events",
-        "--db",
-        db.to_str().expect("utf-8 path"),
-        "--format",
-        "json",
-    ]);
+    let db = db.to_str().expect("utf-8 path");
+    json_lines(&["events", "--db", db, "--format", "json"])
+}
+
+/// Runs darkwatch with `args`, which must succeed, and parses each line
+/// of its output as JSON.
+fn json_lines(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = darkwatch(args);
     assert!(
         out.status.success(),
-        "events: {}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     lines(&out.stdout)
