@@ -17,21 +17,39 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[store]`.
     pub store: StoreConfig,
+    /// `[limits]`: per request.
+    pub limits: serve::Limits,
+    /// `[alerts]`: the watch list and the webhook sinks.
+    pub alerts: serve::AlertConfig,
 }
 
-/// `[server]`: where the API listens.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// `[server]`: where the API listens and who may change state.
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address and port (`127.0.0.1:8080`; loopback unless told).
     pub listen: SocketAddr,
+    /// The bearer token that routes changing state require (the watch
+    /// list); none: the server is read-only.
+    pub token: Option<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token: None,
         }
+    }
+}
+
+/// The token is a secret: debug output (and so any log) never shows it.
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("token", &self.token.as_ref().map(|_| "(set)"))
+            .finish()
     }
 }
 
@@ -58,15 +76,21 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration", path.display()))?;
         Config::parse(&text).map_err(|e| {
             anyhow::anyhow!(
-                "{}: {e}(every key is described in darkwatch.example.toml)",
-                path.display()
+                "{}: {}\n(every key is described in darkwatch.example.toml)",
+                path.display(),
+                e.trim_end()
             )
         })
     }
 
-    /// Parses the text of a configuration file.
-    pub fn parse(text: &str) -> Result<Config, toml::de::Error> {
-        toml::from_str(text)
+    /// Parses the text of a configuration file and checks its values.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.alerts.check()?;
+        if config.server.token.as_deref() == Some("") {
+            return Err("[server] token is empty: set a long random string, or remove the key to keep the server read-only\n".into());
+        }
+        Ok(config)
     }
 }
 
@@ -90,8 +114,20 @@ mod tests {
             "{text}"
         );
         let err = Config::parse("[store]\npath = 7\n").unwrap_err();
-        assert!(err.to_string().contains("line 2"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
         let err = Config::parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
-        assert!(err.to_string().contains("line 2"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn webhooks_are_checked_and_the_token_never_shows() {
+        let text = "[server]\ntoken = \"hunter2-long-secret\"\n\n[alerts]\nwatch = [\"country/*\"]\n\n[[alerts.webhook]]\nname = \"ops\"\nurl = \"https://hooks.example/T1\"\nkinds = [\"outage\"]\n";
+        let config = Config::parse(text).unwrap();
+        assert_eq!(config.alerts.webhook[0].min_severity, "warning");
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let err = Config::parse(&text.replace("https://", "file://")).unwrap_err();
+        assert!(err.contains("`ops`") && err.contains("http://"), "{err}");
+        let err = Config::parse("[server]\ntoken = \"\"\n").unwrap_err();
+        assert!(err.contains("token is empty"), "{err}");
     }
 }

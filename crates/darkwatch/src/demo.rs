@@ -1,12 +1,14 @@
 //! `darkwatch demo`: what darkwatch does, on the bundled North Korea 2014
 //! scenario. It writes the scenario as real MRT into a temporary folder,
 //! replays it into a database there (countries from the registry data
-//! built into the binary), and prints North Korea's series around the
-//! outage of 22 December 2014. The dashboard will grow out of this.
+//! built into the binary), prints North Korea's series around the
+//! outage of 22 December 2014 and the outage's headline, then serves the
+//! dashboard and the API over that database on loopback.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::Args;
 use feed::ReplayInput;
 
 use crate::replay::{load_registry, replay_into, SeriesTarget};
@@ -19,8 +21,19 @@ const KP_2014: &str = include_str!("../../../scenarios/kp-2014.toml");
 /// the churn before the outage to the return.
 const WINDOW: (u64, u64) = (1_419_033_600, 1_419_307_200);
 
+/// Arguments of `darkwatch demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Port of the dashboard on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Print what darkwatch sees and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
 /// Runs `demo`.
-pub fn run() -> anyhow::Result<ExitCode> {
+pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let dir = tempfile::tempdir().context("creating a temporary folder")?;
     let files = crate::scenario::synthesize("scenarios/kp-2014.toml", KP_2014, dir.path())?;
     let inputs: Vec<ReplayInput> = files
@@ -46,6 +59,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         "darkwatch demo: replayed {} files ({} announcements, {} withdrawals, {} peers) into {} series rows and {} events",
         summary.files, summary.announces, summary.withdraws, summary.peers, replayed.rows, replayed.events
     );
+    let routes = replayed.into_route_table();
     let store = store::Store::open(&db)?;
     let points = store.series("country/KP", WINDOW.0, WINDOW.1)?;
     print!(
@@ -68,6 +82,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         println!();
     }
     // The report of the longest KP outage: the one of 22 December.
+    let mut headline = String::new();
     let outage = store
         .events(&store::EventQuery {
             entity: Some("country/KP".into()),
@@ -82,7 +97,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         if let Some((_, html)) = report(::report::Format::Html)? {
             let path = dir.path().join("kp-2014-report.html");
             std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))?;
-            let headline = report(::report::Format::Json)?
+            headline = report(::report::Format::Json)?
                 .and_then(|(_, json)| serde_json::from_str::<serde_json::Value>(&json).ok())
                 .and_then(|j| j["headline"].as_str().map(str::to_owned))
                 .unwrap_or_default();
@@ -96,5 +111,19 @@ pub fn run() -> anyhow::Result<ExitCode> {
         "darkwatch demo: the scenario's files and database are in {}",
         kept.display()
     );
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let options = ::serve::Options {
+        bin_secs: crate::pipeline::BIN_SECS,
+        ..::serve::Options::default()
+    };
+    crate::serve::listen_and_serve(listen, store, options, Some(routes), |addr| {
+        println!();
+        println!("{headline}");
+        println!("Dashboard: http://{addr}/  (North Korea: http://{addr}/entity/country/KP; API: http://{addr}/api/v1/openapi.json). Ctrl-C stops it.");
+    })
+    .context("serving the demo's dashboard (another port: darkwatch demo --port N; without serving: --no-serve)")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -41,8 +41,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Write the incident report of an event: self-contained HTML with a timeline chart, Markdown or JSON.
     Report(report::ReportArgs),
-    /// Replay the bundled North Korea 2014 scenario and show what darkwatch sees.
-    Demo,
+    /// Replay the bundled North Korea 2014 scenario, show what darkwatch sees, and serve the dashboard.
+    Demo(demo::DemoArgs),
     /// Write a deterministic synthetic full-size TABLE_DUMP_V2 RIB (for benchmarks).
     SynthTable(synth::SynthArgs),
     /// Turn a scenario (TOML) into real MRT: a RIB at its start and 5-minute update files.
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
         Command::Events(args) => events::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Report(args) => report::run(&args),
-        Command::Demo => demo::run(),
+        Command::Demo(args) => demo::run(&args),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),
     };

@@ -149,6 +149,9 @@ pub fn replay_into(
     let last_id = store.last_event_id()?;
     let mut pending: Vec<BinRow> = Vec::new();
     let mut pending_events: BTreeMap<u64, Event> = BTreeMap::new();
+    // Alerts keep every transition, where events keep only the last state.
+    let mut transitions = detect::Transitions::new();
+    let mut pending_alerts: Vec<store::NewAlert> = Vec::new();
     let mut latest = 0u64;
     let mut written = 0u64;
     let mut failure: Option<store::StoreError> = None;
@@ -159,13 +162,23 @@ pub fn replay_into(
         on_output: |rows: &[BinRow], events: &[Event], now: u64| {
             pending.extend_from_slice(rows);
             pending_events.extend(events.iter().map(|e| (e.id, e.clone())));
+            for event in events {
+                for transition in transitions.observe(event) {
+                    pending_alerts.push(store::NewAlert {
+                        transition,
+                        event: event.clone(),
+                        now,
+                    });
+                }
+            }
             latest = now;
             if pending.len() >= WRITE_BATCH && failure.is_none() {
                 let events: Vec<Event> =
                     std::mem::take(&mut pending_events).into_values().collect();
+                let alerts = std::mem::take(&mut pending_alerts);
                 match store
                     .write_rows(&pending)
-                    .and_then(|()| store.write_events(&events, now))
+                    .and_then(|()| store.write_events(&events, &alerts, now))
                 {
                     Ok(()) => written += pending.len() as u64,
                     Err(e) => failure = Some(e),
@@ -183,7 +196,7 @@ pub fn replay_into(
     store.write_rows(&pending)?;
     written += pending.len() as u64;
     let events: Vec<Event> = pending_events.into_values().collect();
-    store.write_events(&events, latest)?;
+    store.write_events(&events, &pending_alerts, latest)?;
     describe_ases(&mut store, target.registry, target.names)?;
     let detected = detector.map_or(0, |d| d.last_id().saturating_sub(last_id));
     Ok(Replayed {
@@ -259,19 +272,36 @@ pub fn load_names(path: Option<&Path>) -> anyhow::Result<Option<AsNames>> {
     Ok(Some(names))
 }
 
-/// Runs `replay`.
-pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let inputs: Vec<ReplayInput> = args
-        .files
+/// The archives to replay, each with the collector `collector` names or
+/// else the one its path shows.
+pub fn inputs_of(files: &[PathBuf], collector: Option<&str>) -> Vec<ReplayInput> {
+    files
         .iter()
-        .map(|path| match &args.collector {
+        .map(|path| match collector {
             Some(name) => ReplayInput {
                 path: path.clone(),
-                collector: name.clone(),
+                collector: name.to_owned(),
             },
             None => ReplayInput::guess(path),
         })
-        .collect();
+        .collect()
+}
+
+impl Replayed {
+    /// The route table the replay ended with, for the server's prefix
+    /// and peer questions.
+    pub fn into_route_table(self) -> ::serve::RouteTable {
+        ::serve::RouteTable {
+            as_of: self.summary.span.map_or(0, |(_, last)| last.secs()),
+            collectors: self.summary.collectors,
+            rib: self.table,
+        }
+    }
+}
+
+/// Runs `replay`.
+pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    let inputs = inputs_of(&args.files, args.collector.as_deref());
     let registry = match args.db {
         Some(_) => Some(load_registry(&args.registry)?),
         None => None,

@@ -29,6 +29,14 @@ pub struct ServeArgs {
     /// the API is for this machine unless you say otherwise.
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// MRT archives replayed into memory at start, so that
+    /// /api/v1/prefixes and /api/v1/peers can answer (repeatable).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    routes: Vec<PathBuf>,
+    /// Name of the collector of every --routes file (default: guessed
+    /// from each path).
+    #[arg(long)]
+    collector: Option<String>,
 }
 
 /// Runs `serve`.
@@ -40,18 +48,52 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let db = args.db.clone().unwrap_or(config.store.path);
     let listen = args.listen.unwrap_or(config.server.listen);
     let store = crate::signals::open_store(&db)?;
+    let options = ::serve::Options {
+        bin_secs: BIN_SECS,
+        token: config.server.token,
+        limits: config.limits,
+        alerts: config.alerts,
+    };
+    if !options.alerts.webhook.is_empty() && options.alerts.watch.is_empty() {
+        eprintln!("darkwatch serve: webhooks are configured but [alerts] watch is empty: only entities added with PUT /api/v1/watch/{{entity}} will alert");
+    }
+    let routes = if args.routes.is_empty() {
+        None
+    } else {
+        let inputs = crate::replay::inputs_of(&args.routes, args.collector.as_deref());
+        eprintln!(
+            "darkwatch serve: reading {} archives into the route table",
+            inputs.len()
+        );
+        let replayed = crate::replay::replay_into(&inputs, None, false, true)?;
+        Some(replayed.into_route_table())
+    };
+    listen_and_serve(listen, store, options, routes, |addr| {
+        eprintln!("darkwatch serve: listening on http://{addr}/ (API: /api/v1/health, description: /api/v1/openapi.json)");
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds `listen`, tells `on_listening` the address bound, then serves
+/// `store` (and `routes`) until the process ends.
+pub fn listen_and_serve(
+    listen: SocketAddr,
+    store: store::Store,
+    options: ::serve::Options,
+    routes: Option<::serve::RouteTable>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| {
-                format!("cannot listen on {listen} (is the port taken? try --listen 127.0.0.1:0)")
+                format!("cannot listen on {listen} (is the port taken? choose another port, or 0 for any free one)")
             })?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        eprintln!("darkwatch serve: listening on http://{addr}/api/v1/health (API description: /api/v1/openapi.json)");
-        ::serve::serve(listener, ::serve::router(store, BIN_SECS))
+        on_listening(addr);
+        ::serve::serve(listener, store, options, routes)
             .await
-            .context("serving")
-    })?;
-    Ok(ExitCode::SUCCESS)
+            .map_err(|e| anyhow::anyhow!("{}", e.message))
+    })
 }

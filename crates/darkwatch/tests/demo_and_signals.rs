@@ -7,7 +7,7 @@ use common::*;
 
 #[test]
 fn demo_shows_kp_dark_at_16_15_and_back_after_the_churn() {
-    let out = darkwatch(&["demo"]);
+    let out = darkwatch(&["demo", "--no-serve"]);
     assert!(
         out.status.success(),
         "{}",
@@ -110,4 +110,45 @@ fn replay_into_a_database_then_signals_as_csv() {
     assert_eq!(unknown.status.code(), Some(1));
     let bad_time = darkwatch(&["signals", "country/KP", "--from", "yesterday"]);
     assert_eq!(bad_time.status.code(), Some(64));
+}
+
+#[test]
+fn demo_serves_the_dashboard_and_prints_the_kp_headline() {
+    let server = common::server::Server::start(&["demo", "--port", "0"], true);
+    assert!(
+        server
+            .printed
+            .contains("North Korea (country/KP) was completely off the Internet from 16:15 UTC on 22 December 2014"),
+        "{}",
+        server.printed
+    );
+    assert!(
+        server.printed.contains("/entity/country/KP"),
+        "{}",
+        server.printed
+    );
+    let (status, body) = server.get("/api/v1/events?entity=country/KP&active=false");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"worst_severity\":\"dark\""), "{body}");
+    let (status, body) = server.get("/api/v1/prefixes/175.45.176.0/24");
+    assert_eq!(status, 200, "{body}");
+    let prefix: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(prefix["origins"], serde_json::json!([131_279]), "{body}");
+    assert!(
+        prefix["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["path"]
+                .as_array()
+                .unwrap()
+                .ends_with(&[4837.into(), 131_279.into()])),
+        "{body}"
+    );
+    let (status, body) = server.get("/api/v1/peers");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"full_feed_v4\":true"), "{body}");
+    let (status, page) = server.get("/entity/country/KP");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<svg"), "{page}");
 }

@@ -20,9 +20,11 @@ mod config;
 mod detector;
 mod event;
 mod evidence;
+mod transition;
 
 pub use config::DetectConfig;
 pub use detector::Detector;
 pub use event::{
     parse_time, rfc3339, AffectedPrefix, Event, EventKind, Hint, PeerView, Severity, UpstreamShare,
 };
+pub use transition::{Transition, Transitions};

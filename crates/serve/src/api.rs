@@ -1,8 +1,6 @@
 //! The handlers of `/api/v1`: each checks its parameters (400 on bad
 //! ones), reads the store on a blocking thread and answers JSON.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +8,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use signal::Values;
-use store::{EventQuery, Point, Store};
+use store::{EventQuery, Point};
 
 use crate::error::ApiError;
 use crate::query::{self, Params, MAX_SERIES_RANGE};
@@ -18,27 +16,6 @@ use crate::AppState;
 
 /// The most events or entities one request returns.
 const MAX_LIMIT: usize = 1000;
-
-/// Runs `f` on the store, on a blocking thread.
-async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
-{
-    let store = Arc::clone(&state.store);
-    tokio::task::spawn_blocking(move || {
-        let guard = store
-            .lock()
-            .map_err(|_| ApiError::internal("the store is unusable after an earlier failure"))?;
-        f(&guard)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("the store task failed: {e}")))?
-}
-
-fn store_error(e: store::StoreError) -> ApiError {
-    ApiError::internal(e.to_string())
-}
 
 fn limit(asked: Option<usize>, default: usize) -> Result<usize, ApiError> {
     match asked {
@@ -77,10 +54,9 @@ pub async fn entities(
 ) -> Result<Json<Value>, ApiError> {
     let limit = limit(p.limit, 50)?;
     let q = p.q.unwrap_or_default();
-    let found = with_store(&state, move |s| {
-        s.search_entities(&q, limit).map_err(store_error)
-    })
-    .await?;
+    let found = state
+        .with_store(move |s| s.search_entities(&q, limit))
+        .await?;
     let list: Vec<Value> = found
         .into_iter()
         .map(|e| json!({ "id": e.name, "label": e.label, "country": e.country }))
@@ -137,33 +113,32 @@ pub async fn entity_path(
     }
     let id = entity.to_owned();
     let bin_secs = state.bin_secs;
-    let (initial, points, from, to) = with_store(&state, move |s| {
-        if s.entity(&id).map_err(store_error)?.is_none() {
-            return Err(ApiError::not_found(format!("no series for {id}")));
-        }
-        let week = 7 * 86_400;
-        let (from, to) = match (from, to) {
-            (Some(f), Some(t)) => (f, t),
-            (Some(f), None) => (f, f + week),
-            (None, Some(t)) => (t.saturating_sub(week), t),
-            (None, None) => {
-                let last = s
-                    .series(&id, 0, i64::MAX as u64)
-                    .map_err(store_error)?
-                    .last()
-                    .map_or(0, |p| p.bin_start + bin_secs);
-                (last.saturating_sub(week), last)
+    let (initial, points, from, to) = state
+        .with_store(move |s| {
+            if s.entity(&id)?.is_none() {
+                return Err(ApiError::not_found(format!("no series for {id}")));
             }
-        };
-        let initial = s
-            .series(&id, from.saturating_sub(30 * 86_400), from)
-            .map_err(store_error)?
-            .last()
-            .copied();
-        let points = s.series(&id, from, to).map_err(store_error)?;
-        Ok((initial, points, from, to))
-    })
-    .await?;
+            let week = 7 * 86_400;
+            let (from, to) = match (from, to) {
+                (Some(f), Some(t)) => (f, t),
+                (Some(f), None) => (f, f + week),
+                (None, Some(t)) => (t.saturating_sub(week), t),
+                (None, None) => {
+                    let last = s
+                        .series(&id, 0, i64::MAX as u64)?
+                        .last()
+                        .map_or(0, |p| p.bin_start + bin_secs);
+                    (last.saturating_sub(week), last)
+                }
+            };
+            let initial = s
+                .series(&id, from.saturating_sub(30 * 86_400), from)?
+                .last()
+                .copied();
+            let points = s.series(&id, from, to)?;
+            Ok((initial, points, from, to))
+        })
+        .await?;
     let point = |p: &Point| {
         let values = p.values.to_array();
         let mut obj = serde_json::Map::new();
@@ -217,7 +192,7 @@ pub async fn events(
         to,
         active: p.active.unwrap_or(false),
     };
-    let texts = with_store(&state, move |s| s.events(&q).map_err(store_error)).await?;
+    let texts = state.with_store(move |s| s.events(&q)).await?;
     let mut events: Vec<Value> = texts
         .iter()
         .filter_map(|t| serde_json::from_str::<Value>(t).ok())
@@ -242,7 +217,7 @@ pub async fn event(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = event_id(&id)?;
-    let text = with_store(&state, move |s| s.event(id).map_err(store_error)).await?;
+    let text = state.with_store(move |s| s.event(id)).await?;
     let text = text.ok_or_else(|| ApiError::not_found(format!("no event {id}")))?;
     serde_json::from_str(&text)
         .map(Json)
@@ -274,11 +249,12 @@ pub async fn event_report(
         }
     };
     let bin_secs = state.bin_secs;
-    let rendered = with_store(&state, move |s| {
-        report::render_stored(s, id, format, bin_secs)
-            .map_err(|e| ApiError::internal(e.to_string()))
-    })
-    .await?;
+    let rendered = state
+        .with_store(move |s| {
+            report::render_stored(s, id, format, bin_secs)
+                .map_err(|e| ApiError::internal(e.to_string()))
+        })
+        .await?;
     let (_, body) = rendered.ok_or_else(|| ApiError::not_found(format!("no event {id}")))?;
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }

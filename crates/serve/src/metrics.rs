@@ -11,6 +11,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::alert::SinkStats;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -41,21 +42,9 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
 
 /// `GET /metrics`.
 pub async fn serve(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let store = std::sync::Arc::clone(&state.store);
-    let (events, counters) = tokio::task::spawn_blocking(move || {
-        let s = store
-            .lock()
-            .map_err(|_| ApiError::internal("the store is unusable after an earlier failure"))?;
-        let events = s
-            .event_counts()
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let counters = s
-            .counters()
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok::<_, ApiError>((events, counters))
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("the store task failed: {e}")))??;
+    let (events, counters) = state
+        .with_store(|s| Ok::<_, store::StoreError>((s.event_counts()?, s.counters()?)))
+        .await?;
     let mut out = String::new();
     let open: u64 = events.iter().filter(|e| e.1).map(|e| e.2).sum();
     metric(
@@ -108,6 +97,34 @@ pub async fn serve(State(state): State<AppState>) -> Result<Response, ApiError> 
         "counter",
         "Requests answered with a 4xx or 5xx status.",
         &[(String::new(), failed)],
+    );
+    let sinks = |pick: fn(&SinkStats) -> u64| -> Vec<(String, u64)> {
+        state
+            .sinks
+            .iter()
+            .map(|s| (format!("{{sink=\"{}\"}}", s.name), pick(s)))
+            .collect()
+    };
+    metric(
+        &mut out,
+        "darkwatch_alerts_sent_total",
+        "counter",
+        "Alerts a webhook receiver accepted.",
+        &sinks(|s| s.sent.load(Ordering::Relaxed)),
+    );
+    metric(
+        &mut out,
+        "darkwatch_alert_failures_total",
+        "counter",
+        "Failed webhook deliveries (each retry counts).",
+        &sinks(|s| s.failures.load(Ordering::Relaxed)),
+    );
+    metric(
+        &mut out,
+        "darkwatch_alert_cursor",
+        "gauge",
+        "The last outbox alert each webhook delivered or skipped.",
+        &sinks(|s| s.cursor.load(Ordering::Relaxed)),
     );
     Ok((
         [(

@@ -5,16 +5,20 @@
 use axum::Json;
 use serde_json::{json, Value};
 
-/// Every route of the API, as OpenAPI paths.
-pub const ROUTES: [&str; 8] = [
-    "/api/v1/health",
-    "/api/v1/openapi.json",
-    "/api/v1/entities",
-    "/api/v1/entities/{id}/signals",
-    "/api/v1/events",
-    "/api/v1/events/{id}",
-    "/api/v1/events/{id}/report",
-    "/metrics",
+/// Every route of the API, as OpenAPI paths, with its methods.
+pub const ROUTES: [(&str, &[&str]); 12] = [
+    ("/api/v1/health", &["get"]),
+    ("/api/v1/openapi.json", &["get"]),
+    ("/api/v1/entities", &["get"]),
+    ("/api/v1/entities/{id}/signals", &["get"]),
+    ("/api/v1/events", &["get"]),
+    ("/api/v1/events/{id}", &["get"]),
+    ("/api/v1/events/{id}/report", &["get"]),
+    ("/api/v1/prefixes/{prefix}", &["get"]),
+    ("/api/v1/peers", &["get"]),
+    ("/api/v1/watch", &["get"]),
+    ("/api/v1/watch/{entity}", &["put", "delete"]),
+    ("/metrics", &["get"]),
 ];
 
 fn param(name: &str, place: &str, description: &str, schema: Value) -> Value {
@@ -62,20 +66,43 @@ pub fn document() -> Value {
         )
     };
     let event_id = || param("id", "path", "event id", json!({ "type": "integer" }));
+    let watched = || {
+        param(
+            "entity",
+            "path",
+            "an entity id, or a family such as country/*",
+            json!({ "type": "string" }),
+        )
+    };
+    let change = |summary: &str| {
+        json!({
+            "summary": summary,
+            "security": [{ "bearer": [] }],
+            "parameters": [watched()],
+            "responses": {
+                "200": { "description": "OK", "content": { json_type: {} } },
+                "400": { "$ref": "#/components/responses/Error" },
+                "401": { "$ref": "#/components/responses/Error" },
+                "403": { "$ref": "#/components/responses/Error" },
+                "404": { "$ref": "#/components/responses/Error" },
+            }
+        })
+    };
+    let at = |i: usize| ROUTES[i].0;
     let paths = json!({
-        ROUTES[0]: get("Liveness", vec![], json_type),
-        ROUTES[1]: get("This document", vec![], json_type),
-        ROUTES[2]: get("Entities whose id or name contains q", vec![
+        at(0): get("Liveness", vec![], json_type),
+        at(1): get("This document", vec![], json_type),
+        at(2): get("Entities whose id or name contains q", vec![
             param("q", "query", "text to look for", json!({ "type": "string" })),
             param("limit", "query", "at most this many (1-1000, default 50)", json!({ "type": "integer" })),
         ], json_type),
-        ROUTES[3]: get("An entity's series: change points in [from, to) (at most 31 days) and the values in force at from", vec![
+        at(3): get("An entity's series: change points in [from, to) (at most 31 days) and the values in force at from", vec![
             entity_id(),
             time("from", "start"),
             time("to", "end (excluded)"),
             param("signal", "query", "one value only: visible_24s, visible_48s, visible_prefixes, announcements, withdrawals, path_changes, origin_changes, full_feed_v4, full_feed_v6", json!({ "type": "string" })),
         ], json_type),
-        ROUTES[4]: get("Events overlapping [from, to), by id, a page at a time", vec![
+        at(4): get("Events overlapping [from, to), by id, a page at a time", vec![
             param("entity", "query", "only this entity's", json!({ "type": "string" })),
             time("from", "not ended before"),
             time("to", "started before"),
@@ -83,22 +110,34 @@ pub fn document() -> Value {
             param("limit", "query", "page size (1-1000, default 100)", json!({ "type": "integer" })),
             param("after", "query", "the `next` of the previous page", json!({ "type": "integer" })),
         ], json_type),
-        ROUTES[5]: get("One event (the JSON contract of the README)", vec![event_id()], json_type),
-        ROUTES[6]: get("An event's incident report", vec![
+        at(5): get("One event (the JSON contract of the README)", vec![event_id()], json_type),
+        at(6): get("An event's incident report", vec![
             event_id(),
             param("format", "query", "html (default), md or json", json!({ "type": "string", "enum": ["html", "md", "json"] })),
         ], "text/html"),
-        ROUTES[7]: get("Prometheus metrics: events by kind and state, the last replay's counters, requests answered and failed", vec![], "text/plain"),
+        at(7): get("Who originates a prefix (or the longest prefix covering it), which peers see it and by which paths, in the route table the server holds", vec![
+            param("prefix", "path", "175.45.176.0/24 or 2001:db8::/32", json!({ "type": "string" })),
+        ], json_type),
+        at(8): get("Collector peers: session state, table sizes, full-feed state", vec![], json_type),
+        at(9): get("The watch list: entities whose events are sent to the webhooks", vec![], json_type),
+        at(10): {
+            "put": change("Watch an entity (needs the bearer token)"),
+            "delete": change("Stop watching an entity (needs the bearer token)"),
+        },
+        at(11): get("Prometheus metrics: events by kind and state, the last replay's counters, requests answered and failed, alerts sent and failed per webhook", vec![], "text/plain"),
     });
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "darkwatch",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Outages of countries and networks from BGP routing data: series, events and their reasons. Read-only.",
+            "description": "Outages of countries and networks from BGP routing data: series, events and their reasons, the route table, and the watch list of the alerts. Read-only, except the watch list, which needs the bearer token of the server's configuration.",
         },
         "paths": paths,
         "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer" }
+            },
             "responses": {
                 "Error": {
                     "description": "{\"error\": {\"code\", \"message\"}}",

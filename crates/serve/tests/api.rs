@@ -1,6 +1,10 @@
 //! The API through its router, without sockets (`oneshot`), over a real
 //! SQLite store holding series and events: every route answers, bad
-//! parameters get 400 with a JSON error, unknown ids 404, pages chain.
+//! parameters get 400 with a JSON error, unknown ids 404, pages chain;
+//! the watch list changes only with the bearer token; bodies and slow
+//! requests are limited.
+
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -61,18 +65,38 @@ fn app() -> (axum::Router, tempfile::TempDir) {
                 outage(2, T0 + 600, Some(T0 + 1200)),
                 outage(3, dark, Some(dark + 34_200)),
             ],
+            &[],
             dark + 40_000,
         )
         .unwrap();
-    (serve::router(store, 300), dir)
+    let options = serve::Options {
+        token: Some(TOKEN.into()),
+        ..serve::Options::default()
+    };
+    let routes = Some(common::route_table());
+    (serve::router(store, options, routes), dir)
 }
 
+/// The bearer token of the test server.
+const TOKEN: &str = "correct-horse-battery-staple";
+
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Value) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+/// `method uri` with the test server's bearer token.
+async fn with_token(app: &axum::Router, method: &str, uri: &str) -> (StatusCode, String, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::empty())
         .unwrap();
+    send(app, request).await
+}
+
+async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let kind = response
         .headers()
@@ -92,14 +116,76 @@ async fn every_route_of_the_openapi_document_answers() {
     assert_eq!(status, StatusCode::OK);
     let paths = doc["paths"].as_object().unwrap();
     assert_eq!(paths.len(), serve::ROUTES.len());
-    for route in serve::ROUTES {
-        assert!(paths.contains_key(route), "{route} not in the document");
+    for (route, methods) in serve::ROUTES {
+        let documented = paths
+            .get(route)
+            .unwrap_or_else(|| panic!("{route} not in the document"));
         let uri = route
             .replace("{id}/signals", "country/KP/signals")
-            .replace("{id}", "3");
-        let (status, _, body) = get(&app, &uri).await;
-        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+            .replace("{id}", "3")
+            .replace("{prefix}", "175.45.176.0/22")
+            .replace("{entity}", "country/KP");
+        for method in methods {
+            assert!(documented.get(method).is_some(), "{method} {route}");
+            let (status, _, body) = with_token(&app, &method.to_uppercase(), &uri).await;
+            assert_eq!(status, StatusCode::OK, "{method} {uri}: {body}");
+        }
     }
+}
+
+#[tokio::test]
+async fn the_watch_list_changes_only_with_the_token() {
+    let (app, _dir) = app();
+    let put = |auth: Option<&str>| {
+        let mut request = Request::put("/api/v1/watch/as/131279");
+        if let Some(token) = auth {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let (status, _, body) = send(&app, put(None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, _, _) = send(&app, put(Some("correct-horse"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, _, body) = get(&app, "/api/v1/watch").await;
+    assert_eq!(body["watch"], serde_json::json!([]));
+    let (status, _, body) = send(&app, put(Some(TOKEN))).await;
+    assert_eq!(
+        (status, &body["added"]),
+        (StatusCode::OK, &Value::Bool(true))
+    );
+    let (status, _, _) = with_token(&app, "PUT", "/api/v1/watch/country/*").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, body) = get(&app, "/api/v1/watch").await;
+    assert_eq!(body["watch"], serde_json::json!(["as/131279", "country/*"]));
+    let (status, _, body) = with_token(&app, "PUT", "/api/v1/watch/nation/KP").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, _) = with_token(&app, "DELETE", "/api/v1/watch/as/131279").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = with_token(&app, "DELETE", "/api/v1/watch/as/131279").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_server_without_a_token_is_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("darkwatch.db")).unwrap();
+    let app = serve::router(store, serve::Options::default(), None);
+    let (status, _, body) = with_token(&app, "PUT", "/api/v1/watch/country/KP").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "read_only");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let (app, _dir) = app();
+    let request = Request::put("/api/v1/watch/country/KP")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-length", "1048576")
+        .body(Body::from(vec![b'x'; 1 << 20]))
+        .unwrap();
+    let (status, _, _) = send(&app, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 //! changed, in batches inside transactions, so a year of quiet entities
 //! costs nothing.
 
+mod alerts;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +14,8 @@ use std::collections::HashMap;
 use detect::Event;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use signal::{BinRow, Entity, Values};
+
+pub use alerts::{Alert, NewAlert};
 
 /// Migrations in order; the schema version is the number applied.
 const MIGRATIONS: &[&str] = &[
@@ -57,6 +61,25 @@ const MIGRATIONS: &[&str] = &[
         name  TEXT PRIMARY KEY,
         value INTEGER NOT NULL
     ) WITHOUT ROWID;
+",
+    "
+    CREATE TABLE alerts (
+        id             INTEGER PRIMARY KEY,
+        event_id       INTEGER NOT NULL,
+        transition     TEXT NOT NULL,
+        entity         TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        worst_severity TEXT NOT NULL,
+        at             INTEGER NOT NULL,
+        event_json     TEXT NOT NULL
+    );
+    CREATE TABLE sink_cursors (
+        name       TEXT PRIMARY KEY,
+        last_alert INTEGER NOT NULL
+    );
+    CREATE TABLE watch (
+        entity TEXT PRIMARY KEY
+    );
 ",
 ];
 
@@ -297,8 +320,14 @@ impl Store {
     }
 
     /// Writes events (a later state of an event replaces the stored one)
-    /// in one transaction; `now` gives open events their duration.
-    pub fn write_events(&mut self, events: &[Event], now: u64) -> Result<(), StoreError> {
+    /// and the alerts of their transitions in one transaction; `now`
+    /// gives open events their duration.
+    pub fn write_events(
+        &mut self,
+        events: &[Event],
+        alerts: &[NewAlert],
+        now: u64,
+    ) -> Result<(), StoreError> {
         let Store { path, conn, .. } = self;
         let err = |source| StoreError {
             path: path.clone(),
@@ -326,6 +355,7 @@ impl Store {
                 .map_err(err)?;
             }
         }
+        alerts::insert(&tx, alerts).map_err(err)?;
         tx.commit().map_err(err)
     }
 

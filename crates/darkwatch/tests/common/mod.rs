@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -107,7 +109,15 @@ pub fn scenario(name: &str) -> PathBuf {
 /// itself when dropped, so keep it while using the database).
 pub fn synth_and_replay(scenario: &Path) -> (PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mrt = dir.path().join("mrt");
+    let files = synth(scenario, dir.path());
+    let db = dir.path().join("replay.db");
+    replay_into_db(&db, &files);
+    (db, dir)
+}
+
+/// `darkwatch synth SCENARIO --out DIR/mrt`: the MRT files, sorted.
+pub fn synth(scenario: &Path, dir: &Path) -> Vec<String> {
+    let mrt = dir.join("mrt");
     let out = darkwatch(&[
         "synth",
         scenario.to_str().expect("utf-8 path"),
@@ -120,12 +130,17 @@ pub fn synth_and_replay(scenario: &Path) -> (PathBuf, tempfile::TempDir) {
         scenario.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let db = dir.path().join("replay.db");
     let mut files: Vec<String> = std::fs::read_dir(&mrt)
         .expect("read the synth output")
         .map(|e| e.expect("dir entry").path().display().to_string())
         .collect();
     files.sort();
+    files
+}
+
+/// `darkwatch replay --quiet --db DB FILES`, which must read every
+/// record undamaged.
+pub fn replay_into_db(db: &Path, files: &[String]) {
     let mut args = vec![
         "replay",
         "--quiet",
@@ -136,17 +151,16 @@ pub fn synth_and_replay(scenario: &Path) -> (PathBuf, tempfile::TempDir) {
     let out = darkwatch(&args);
     assert!(
         out.status.success(),
-        "replay {}: {}",
-        scenario.display(),
+        "replay into {}: {}",
+        db.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
         summary.contains("damaged_records      0\n"),
-        "replay {}: {summary}",
-        scenario.display()
+        "replay into {}: {summary}",
+        db.display()
     );
-    (db, dir)
 }
 
 /// Unix seconds of an RFC 3339 time (`"2024-06-03T08:00:00Z"`).

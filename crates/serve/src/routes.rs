@@ -1,0 +1,152 @@
+//! `/api/v1/prefixes/{prefix}` and `/api/v1/peers`: questions about the
+//! routing table itself (who originates a prefix, which peers see it, by
+//! which paths; which peers feed the collectors and whether they are
+//! full-feed). They are answered from the route table the server holds
+//! in memory: the one a replay ended with (`demo`, `serve --routes`), and
+//! later the live one.
+
+use std::sync::RwLock;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use rib::{PrefixId, Rib};
+use serde_json::{json, Value};
+use wire::{Afi, Prefix};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// A route table and what is needed to name its peers.
+pub struct RouteTable {
+    /// The table.
+    pub rib: Rib,
+    /// Collector names, indexed by a peer key's collector.
+    pub collectors: Vec<String>,
+    /// The time of the last route event applied, Unix seconds.
+    pub as_of: u64,
+}
+
+/// The table the server answers from, when it has one.
+pub type SharedRoutes = Option<std::sync::Arc<RwLock<RouteTable>>>;
+
+fn no_table() -> ApiError {
+    ApiError {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code: "no_routes",
+        message: "this server holds no route table: start it with `darkwatch serve --routes FILE...` (the archives are replayed into memory), or run `darkwatch demo`".into(),
+    }
+}
+
+fn read_table<T>(
+    state: &AppState,
+    f: impl FnOnce(&RouteTable) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let table = state.routes.as_ref().ok_or_else(no_table)?;
+    let guard = table
+        .read()
+        .map_err(|_| ApiError::internal("the route table is unusable after an earlier failure"))?;
+    f(&guard)
+}
+
+fn peer_json(table: &RouteTable, peer: rib::PeerId) -> Value {
+    match table.rib.peer(peer) {
+        Some(info) => json!({
+            "collector": table.collectors.get(usize::from(info.key.collector)).map_or("", String::as_str),
+            "address": info.key.addr.to_string(),
+            "asn": info.key.asn,
+        }),
+        None => Value::Null,
+    }
+}
+
+/// The entry of `prefix` or of the longest prefix covering it that some
+/// peer has a route to.
+fn routed_match(rib: &Rib, prefix: &Prefix) -> Option<(Prefix, PrefixId)> {
+    (0..=prefix.len()).rev().find_map(|len| {
+        let candidate = Prefix::new(prefix.afi(), prefix.addr_bytes(), len)?.masked();
+        let id = rib.prefix_id_of(&candidate)?;
+        rib.routes(id).next().is_some().then_some((candidate, id))
+    })
+}
+
+/// `GET /api/v1/prefixes/{prefix}`: the routes to a prefix (or to the
+/// longest prefix covering it), their origins and the peers that see it.
+pub async fn prefix(
+    State(state): State<AppState>,
+    Path(text): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let asked: Prefix = text.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "`{text}` is not a prefix: write it as 175.45.176.0/24 or 2001:db8::/32"
+        ))
+    })?;
+    read_table(&state, |table| {
+        let rib = &table.rib;
+        let Some((matched, id)) = routed_match(rib, &asked) else {
+            return Err(ApiError::not_found(format!(
+                "no peer has a route to {asked} or to a prefix covering it"
+            )));
+        };
+        let paths = rib.paths();
+        let mut origins: Vec<u32> = Vec::new();
+        let routes: Vec<Value> = rib
+            .routes(id)
+            .map(|(peer, path_id, path)| {
+                let origin = paths.origin(path);
+                if let Some(o) = origin.filter(|o| !origins.contains(o)) {
+                    origins.push(o);
+                }
+                json!({
+                    "peer": peer_json(table, peer),
+                    "path": paths.asns(path),
+                    "origin": origin,
+                    "path_id": path_id,
+                })
+            })
+            .collect();
+        origins.sort_unstable();
+        let full_feed = rib.full_feed_peers(matched.afi());
+        Ok(Json(json!({
+            "prefix": asked.to_string(),
+            "matched": matched.to_string(),
+            "exact": matched == asked.masked(),
+            "as_of": detect::rfc3339(table.as_of),
+            "visible": rib.is_visible(id),
+            "origins": origins,
+            "peers_seeing": routes.len(),
+            "full_feed_peers": full_feed,
+            "routes": routes,
+        })))
+    })
+}
+
+/// `GET /api/v1/peers`: every collector peer, its session state, table
+/// sizes and whether it counts as full-feed.
+pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    read_table(&state, |table| {
+        let rib = &table.rib;
+        let peers: Vec<Value> = rib
+            .peers()
+            .map(|(id, info)| {
+                let mut peer = peer_json(table, id);
+                if let Value::Object(fields) = &mut peer {
+                    fields.insert("up".into(), info.up.into());
+                    fields.insert("prefixes_v4".into(), info.prefixes[0].into());
+                    fields.insert("prefixes_v6".into(), info.prefixes[1].into());
+                    fields.insert("full_feed_v4".into(), info.full_feed[0].into());
+                    fields.insert("full_feed_v6".into(), info.full_feed[1].into());
+                }
+                peer
+            })
+            .collect();
+        Ok(Json(json!({
+            "as_of": detect::rfc3339(table.as_of),
+            "full_feed_peers": {
+                "v4": rib.full_feed_peers(Afi::Ipv4),
+                "v6": rib.full_feed_peers(Afi::Ipv6),
+            },
+            "peers": peers,
+        })))
+    })
+}
