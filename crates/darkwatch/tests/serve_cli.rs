@@ -52,3 +52,47 @@ fn the_api_answers_over_tcp_with_the_kp_outage() {
     );
     drop(server);
 }
+
+#[test]
+fn serve_routes_reads_archives_into_the_route_table_it_answers_from() {
+    let (db, dir) = synth_and_replay(&kp_scenario());
+    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("mrt"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    files.sort();
+    let mut args = vec![
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--routes",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let server = Server::start(&args, false);
+    let (status, body) = server.get("/api/v1/peers");
+    assert_eq!(status, 200, "{body}");
+    let peers: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(peers["full_feed_peers"]["v4"], 7, "{body}");
+    assert!(
+        peers["as_of"].as_str().unwrap().starts_with("2014-12-23T"),
+        "{body}"
+    );
+    let (status, body) = server.get("/api/v1/prefixes/175.45.179.0/24");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"origins\":[131279]"), "{body}");
+    // Without --routes there is no table to ask.
+    let bare = Server::start(
+        &[
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        false,
+    );
+    let (status, body) = bare.get("/api/v1/peers");
+    assert_eq!(status, 503, "{body}");
+}
