@@ -41,18 +41,40 @@ pub struct Alert {
     pub event_json: String,
 }
 
-/// Inserts `alerts` inside the caller's transaction.
+/// Whether `entity` matches the watch-list entry `pattern`: equal, or
+/// `pattern` ends in `*` and `entity` starts with what comes before it.
+pub fn watch_matches(pattern: &str, entity: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(head) => entity.starts_with(head),
+        None => pattern == entity,
+    }
+}
+
+/// Inserts those of `alerts` whose entity is on the watch list, inside
+/// the caller's transaction: a replay of years of archives then keeps in
+/// its outbox only what someone asked to be told about.
 pub(crate) fn insert(tx: &rusqlite::Transaction<'_>, alerts: &[NewAlert]) -> rusqlite::Result<()> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    let watch: Vec<String> = tx
+        .prepare_cached("SELECT entity FROM watch")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut put = tx.prepare_cached(
         "INSERT INTO alerts (event_id, transition, entity, kind, worst_severity, at, event_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for a in alerts {
         let e = &a.event;
+        let entity = e.entity.to_string();
+        if !watch.iter().any(|p| watch_matches(p, &entity)) {
+            continue;
+        }
         put.execute(params![
             as_i64(e.id),
             a.transition.as_str(),
-            e.entity.to_string(),
+            entity,
             e.kind.as_str(),
             e.worst_severity.as_str(),
             as_i64(a.transition.time(e)),
@@ -211,6 +233,7 @@ mod tests {
     fn alerts_are_written_with_their_events_and_read_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("darkwatch.db")).unwrap();
+        store.add_watch("country/*").unwrap();
         let open = event(1, Severity::Critical, None);
         store
             .write_events(
@@ -250,6 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("darkwatch.db");
         let mut store = Store::open(&path).unwrap();
+        store.add_watch("country/KP").unwrap();
         let e = event(1, Severity::Dark, None);
         store
             .write_events(
@@ -271,6 +295,25 @@ mod tests {
         drop(store);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.sink_cursor("ops").unwrap(), 2);
+    }
+
+    #[test]
+    fn only_watched_entities_reach_the_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("darkwatch.db")).unwrap();
+        let e = event(1, Severity::Dark, None);
+        let start = || [alert(Transition::Start, e.clone())];
+        store.write_events(&[], &start(), 1_300).unwrap();
+        assert!(store.alerts_after(0, 10).unwrap().is_empty());
+        store.add_watch("as/*").unwrap();
+        store.write_events(&[], &start(), 1_300).unwrap();
+        assert!(store.alerts_after(0, 10).unwrap().is_empty());
+        store.add_watch("country/KP").unwrap();
+        store.write_events(&[], &start(), 1_300).unwrap();
+        assert_eq!(store.alerts_after(0, 10).unwrap().len(), 1);
+        assert!(watch_matches("country/*", "country/SY"));
+        assert!(!watch_matches("country/KP", "country/KR"));
+        assert!(watch_matches("*", "as/131279"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use detect::Event;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use signal::{BinRow, Entity, Values};
 
-pub use alerts::{Alert, NewAlert};
+pub use alerts::{watch_matches, Alert, NewAlert};
 
 /// Migrations in order; the schema version is the number applied.
 const MIGRATIONS: &[&str] = &[

@@ -4,6 +4,7 @@
 //! line and not a silent loss of alerts.
 
 use serde::Deserialize;
+use store::watch_matches as matches;
 
 /// `[alerts]`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -74,15 +75,6 @@ pub const SEVERITIES: [&str; 3] = ["warning", "critical", "dark"];
 /// The rank of a severity name (unknown names rank lowest).
 pub fn severity_rank(name: &str) -> usize {
     SEVERITIES.iter().position(|s| *s == name).unwrap_or(0)
-}
-
-/// Whether `entity` matches `pattern`: equal, or `pattern` ends in `*`
-/// and `entity` starts with what comes before it.
-pub fn matches(pattern: &str, entity: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(head) => entity.starts_with(head),
-        None => pattern == entity,
-    }
 }
 
 /// Checks a watch-list pattern: an entity id or a family with `*`.
@@ -183,12 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns_match_ids_and_families() {
-        assert!(matches("country/KP", "country/KP"));
-        assert!(!matches("country/KP", "country/KR"));
-        assert!(matches("country/*", "country/SY"));
-        assert!(!matches("country/*", "as/131279"));
-        assert!(matches("*", "as/131279"));
+    fn patterns_are_ids_or_families() {
         for good in ["world", "country/KP", "as/*", "prefix/175.45.176.0/22", "*"] {
             assert!(check_pattern(good).is_ok(), "{good}");
         }

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use store::Alert;
 
-use super::config::{matches, WebhookConfig};
+use store::watch_matches;
+
+use super::config::WebhookConfig;
 use super::{message, Timing};
 use crate::error::ApiError;
 use crate::AppState;
@@ -79,7 +81,7 @@ pub async fn run(state: AppState, sink: WebhookConfig, timing: Timing, stats: Ar
             continue;
         }
         for alert in alerts {
-            let wanted = watch.iter().any(|p| matches(p, &alert.entity))
+            let wanted = watch.iter().any(|p| watch_matches(p, &alert.entity))
                 && sink.wants(&alert.entity, &alert.kind, &alert.worst_severity);
             if wanted {
                 deliver(&state, &client, &sink, &alert, timing, &stats).await;
