@@ -23,6 +23,8 @@ use crate::mrt::{bgp4mp, mrt_type, td2, Header};
 use crate::prefix::{Afi, Nlri, Prefix};
 use crate::reader::AsnWidth;
 
+pub mod bmp;
+
 /// Why something could not be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EncodeError {

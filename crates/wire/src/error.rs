@@ -59,6 +59,23 @@ pub enum ErrorKind {
     UnknownMessageType(u8),
     /// Bytes left over after a structure that should have filled its container.
     TrailingBytes(u32),
+    /// A BMP message whose common header names a version other than 3
+    /// (RFC 7854 §4.1): the sender does not speak BMP version 3.
+    BadBmpVersion(u8),
+    /// A BMP message length outside 6 bytes to
+    /// [`crate::bmp::MAX_MESSAGE_LEN`]: the stream is out of step.
+    BadBmpLength(u32),
+    /// A BMP message type this crate does not know; RFC 7854 §4.1 says to
+    /// ignore it, and its length still frames the stream.
+    UnsupportedBmpType(u8),
+    /// A BGP message of type `found` where the BMP message must hold one
+    /// of type `expected` (an UPDATE in Route Monitoring, an OPEN in Peer Up).
+    UnexpectedBgpMessage {
+        /// The BGP message type the field holds.
+        expected: u8,
+        /// The BGP message type found.
+        found: u8,
+    },
     /// An MRT record of a type or subtype that cannot be decoded.
     Unsupported {
         /// MRT type.
@@ -139,6 +156,27 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::UnknownMessageType(t) => write!(f, "unknown BGP message type {t}"),
             ErrorKind::TrailingBytes(n) => write!(f, "{n} unexpected bytes after the structure"),
+            ErrorKind::BadBmpVersion(v) => write!(
+                f,
+                "BMP version {v} where 3 was expected: the sender is not a BMP \
+                 version 3 speaker (check the router's BMP station address and \
+                 port); the connection cannot be read further"
+            ),
+            ErrorKind::BadBmpLength(len) => write!(
+                f,
+                "BMP message length {len} is outside 6 to {}: the stream is out of \
+                 step; close the connection and let the router reconnect",
+                crate::bmp::MAX_MESSAGE_LEN
+            ),
+            ErrorKind::UnsupportedBmpType(t) => write!(
+                f,
+                "BMP message type {t} is not supported: skip the message \
+                 (RFC 7854 says to ignore unknown types)"
+            ),
+            ErrorKind::UnexpectedBgpMessage { expected, found } => write!(
+                f,
+                "BGP message of type {found} where one of type {expected} belongs"
+            ),
             ErrorKind::Unsupported { mrt_type, subtype } => {
                 write!(f, "MRT type {mrt_type} subtype {subtype} is not supported")
             }

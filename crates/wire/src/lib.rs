@@ -19,6 +19,7 @@
 pub mod aspath;
 pub mod attr;
 pub mod bgp;
+pub mod bmp;
 pub mod encode;
 pub mod entry;
 pub mod error;
