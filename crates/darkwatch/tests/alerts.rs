@@ -141,16 +141,8 @@ fn every_transition_arrives_once_in_order_across_a_kill() {
         ),
     )
     .unwrap();
-    let args = [
-        "serve",
-        "--config",
-        config.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ];
-    let server = Server::start(&args, false);
+    let args = ["--config", config.to_str().unwrap()];
+    let server = Server::serve_db(&db, &args);
     let (status, body) = server.get("/api/v1/watch");
     assert_eq!((status, body.as_str()), (200, r#"{"watch":["country/*"]}"#));
 
@@ -162,7 +154,7 @@ fn every_transition_arrives_once_in_order_across_a_kill() {
     // Killed while the escalation is being retried.
     drop(server);
     received.budget.store(usize::MAX, Ordering::SeqCst);
-    let server = Server::start(&args, false);
+    let server = Server::serve_db(&db, &args);
     wait_for("the restore alert", || {
         transitions(&received).last().map(String::as_str) == Some("restore")
     });

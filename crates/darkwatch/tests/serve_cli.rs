@@ -11,16 +11,7 @@ use common::*;
 fn the_api_answers_over_tcp_with_the_kp_outage() {
     let kp = kp_scenario();
     let (db, _dir) = synth_and_replay(&kp);
-    let server = Server::start(
-        &[
-            "serve",
-            "--db",
-            db.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        false,
-    );
+    let server = Server::serve_db(&db, &[]);
     let (status, body) = server.get("/api/v1/health");
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
     let (status, body) = server.get("/api/v1/events?entity=country/KP&from=2014-12-22T12:00:00Z");
@@ -61,16 +52,9 @@ fn serve_routes_reads_archives_into_the_route_table_it_answers_from() {
         .map(|e| e.unwrap().path().display().to_string())
         .collect();
     files.sort();
-    let mut args = vec![
-        "serve",
-        "--db",
-        db.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--routes",
-    ];
-    args.extend(files.iter().map(String::as_str));
-    let server = Server::start(&args, false);
+    let mut routes = vec!["--routes"];
+    routes.extend(files.iter().map(String::as_str));
+    let server = Server::serve_db(&db, &routes);
     let (status, body) = server.get("/api/v1/peers");
     assert_eq!(status, 200, "{body}");
     let peers: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -83,16 +67,7 @@ fn serve_routes_reads_archives_into_the_route_table_it_answers_from() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"origins\":[131279]"), "{body}");
     // Without --routes there is no table to ask.
-    let bare = Server::start(
-        &[
-            "serve",
-            "--db",
-            db.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-        false,
-    );
+    let bare = Server::serve_db(&db, &[]);
     let (status, body) = bare.get("/api/v1/peers");
     assert_eq!(status, 503, "{body}");
 }

@@ -14,17 +14,17 @@
 //! but for [`render_stored`], which reads them from the store.
 
 mod content;
-mod countries;
+pub mod countries;
 mod escape;
 mod event;
 mod headline;
 mod html;
 mod markdown;
-mod series;
+pub mod series;
 mod stored;
-mod svg;
+pub mod svg;
 pub mod wellformed;
-mod words;
+pub mod words;
 
 use std::fmt;
 
@@ -32,6 +32,7 @@ use signal::Values;
 use store::{EntityInfo, Point};
 
 pub use escape::{html as escape_html, markdown as escape_markdown};
+pub use event::EventView;
 pub use series::Window;
 pub use stored::{render_stored, StoredError};
 
@@ -161,12 +162,22 @@ fn chart(
         signal_label,
         baseline: event.is_outage().then_some(event.baseline),
         alert: (!event.is_outage()).then_some(event.baseline),
-        span: (event.start, span_end),
-        span_label: &span_label,
+        spans: &[svg::Span {
+            from: event.start,
+            to: span_end,
+            kind: if event.is_outage() {
+                svg::SpanKind::Outage
+            } else {
+                svg::SpanKind::Instability
+            },
+            label: &span_label,
+            href: None,
+        }],
         instability_since: event.hint(|h| match h {
             event::Hint::PrecededByInstability { since, .. } => Some(*since),
             _ => None,
         }),
+        data_from: None,
         title: &format!("Timeline: {}", doc.title),
         description: &format!("{} {}", doc.chart_caption, doc.signal_summary),
     })

@@ -1,7 +1,7 @@
-//! The slice of an entity's series a report shows: the window around the
-//! event, and the step line and churn bars drawn from the stored change
-//! points (a bin without a point keeps the previous gauges and has no
-//! churn).
+//! The slice of an entity's series a chart shows: the window around a
+//! report's event, and the step line and churn bars drawn from the stored
+//! change points (a bin without a point keeps the previous gauges and has
+//! no churn); for the dashboard also the gauge bin by bin and its median.
 
 use store::Point;
 
@@ -100,22 +100,67 @@ pub fn churn_bars(points: &[Point], window: Window) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// The plotted signal for `event`: its own, or for an instability the
-/// IPv4 /24s unless only IPv6 /48s are ever visible.
+/// The peak churn of each `bucket_secs` from `window.from` that has
+/// churn: `(bucket start, most churn in one bin of it)`, for charts whose
+/// bins are narrower than what can be drawn.
+pub fn churn_peaks(points: &[Point], window: Window, bucket_secs: u64) -> Vec<(u64, u64)> {
+    let bucket_secs = bucket_secs.max(1);
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (t, c) in churn_bars(points, window) {
+        let start = window.from + (t - window.from) / bucket_secs * bucket_secs;
+        match out.last_mut() {
+            Some((last, peak)) if *last == start => *peak = (*peak).max(c),
+            _ => out.push((start, c)),
+        }
+    }
+    out
+}
+
+/// The plotted signal for `event`: its own, or for an instability that
+/// of [`plotted_gauge`].
 pub fn plotted_signal(event: &EventView, points: &[Point]) -> &'static str {
     match event.signal.as_str() {
         "visible_48s" => "visible_48s",
         "visible_24s" => "visible_24s",
-        _ => {
-            let v4 = points.iter().any(|p| p.values.visible_24s > 0);
-            let v6 = points.iter().any(|p| p.values.visible_48s > 0);
-            if v6 && !v4 {
-                "visible_48s"
-            } else {
-                "visible_24s"
-            }
-        }
+        _ => plotted_gauge(points),
     }
+}
+
+/// The gauge that shows an entity: its IPv4 /24s (`visible_24s`) unless
+/// only IPv6 /48s (`visible_48s`) are ever visible in `points`.
+pub fn plotted_gauge(points: &[Point]) -> &'static str {
+    let v4 = points.iter().any(|p| p.values.visible_24s > 0);
+    let v6 = points.iter().any(|p| p.values.visible_48s > 0);
+    if v6 && !v4 {
+        "visible_48s"
+    } else {
+        "visible_24s"
+    }
+}
+
+/// The gauge `signal` in force in each bin of `window`, the first bin
+/// starting at `window.from`.
+pub fn gauge_per_bin(points: &[Point], window: Window, signal: &str, bin_secs: u64) -> Vec<u64> {
+    let line = steps(points, window, signal);
+    let mut changes = line.iter().peekable();
+    let mut value = 0;
+    (window.from..window.to)
+        .step_by(usize::try_from(bin_secs.max(1)).unwrap_or(usize::MAX))
+        .map(|t| {
+            while let Some(&(_, v)) = changes.next_if(|&&(at, _)| at <= t) {
+                value = v;
+            }
+            value
+        })
+        .collect()
+}
+
+/// The median of `values` (the lower one of an even count), `None` when
+/// there are none.
+pub fn median(values: &[u64]) -> Option<u64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
 }
 
 #[cfg(test)]
@@ -158,5 +203,21 @@ pub(crate) mod tests {
             vec![(1300, 9), (1600, 32), (4000, 32)]
         );
         assert_eq!(steps(&[], w, "visible_24s"), vec![(1000, 0)]);
+        assert_eq!(churn_peaks(&points, w, 1200), vec![(1000, 32), (3400, 32)]);
+    }
+
+    #[test]
+    fn the_gauge_bin_by_bin_and_its_median() {
+        let w = Window {
+            from: 1200,
+            to: 4800,
+        };
+        let points = [point(300, 4, 0), point(1800, 0, 9), point(3600, 4, 0)];
+        let bins = gauge_per_bin(&points, w, "visible_24s", 600);
+        assert_eq!(bins, [4, 0, 0, 0, 4, 4]);
+        assert_eq!(median(&bins), Some(0));
+        assert_eq!(median(&[4, 1, 3]), Some(3));
+        assert_eq!(median(&[]), None);
+        assert_eq!(plotted_gauge(&points), "visible_24s");
     }
 }

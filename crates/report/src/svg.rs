@@ -1,18 +1,20 @@
 //! The timeline chart as inline SVG: the entity's visible space as a step
-//! line over time with its baseline dashed, the event's span shaded, and
-//! churn as bars in a panel of its own underneath, on a UTC time axis.
-//! Plain SVG with presentation attributes (no scripts, no external
-//! fonts), so it also renders on its own.
+//! line over time with its baseline dashed, events shaded (outages red,
+//! instabilities amber), and churn as bars in a panel of its own
+//! underneath, on a UTC time axis. Plain SVG with presentation attributes
+//! (no scripts, no external fonts), so it also renders on its own. The
+//! incident report draws one event; the dashboard draws every event of a
+//! time range, each shaded span linking to its event.
 //!
 //! The chart is built to be checked by machine too: the root carries the
 //! window (`data-from`, `data-to`) and the y of the zero line (`data-y0`),
-//! the shaded span (`rect.event-span`) its times, and the step line is a
-//! `polyline.signal` whose vertices are its change points.
+//! each shaded span (`rect.event-span`) its times and kind, and the step
+//! line is a `polyline.signal` whose vertices are its change points.
 
 use store::Point;
 
 use crate::escape::html as esc;
-use crate::series::{churn_bars, steps, Window};
+use crate::series::{churn_bars, churn_peaks, steps, Window};
 use crate::words::{clock, number, short_date, thousands};
 
 /// Width of the drawing, in user units.
@@ -40,6 +42,54 @@ const TEXT_COLOUR: &str = "#444";
 const HALO: &str =
     "paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"3\" stroke-linejoin=\"round\"";
 
+/// The kind of event a shaded span is, which gives its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanKind {
+    /// Red.
+    Outage,
+    /// Amber.
+    Instability,
+}
+
+impl SpanKind {
+    fn colour(self) -> &'static str {
+        match self {
+            SpanKind::Outage => SPAN_COLOUR,
+            SpanKind::Instability => INSTABILITY_COLOUR,
+        }
+    }
+
+    fn label_colour(self) -> &'static str {
+        match self {
+            SpanKind::Outage => "#a31d1d",
+            SpanKind::Instability => "#9a6510",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SpanKind::Outage => "outage",
+            SpanKind::Instability => "instability",
+        }
+    }
+}
+
+/// An event shaded over both panels.
+#[derive(Clone, Copy, Debug)]
+pub struct Span<'a> {
+    /// Its start, Unix seconds.
+    pub from: u64,
+    /// Its end (the window's end while open).
+    pub to: u64,
+    /// Outage or instability.
+    pub kind: SpanKind,
+    /// Written over the shading where there is room, and shown on hover:
+    /// `outage, 9 h 30 min`.
+    pub label: &'a str,
+    /// Where the shading links to (the event's page), if anywhere.
+    pub href: Option<&'a str>,
+}
+
 /// What the chart shows.
 #[derive(Clone, Debug)]
 pub struct Chart<'a> {
@@ -59,12 +109,14 @@ pub struct Chart<'a> {
     /// The churn alert level per bin, dashed in the churn panel
     /// (instabilities).
     pub alert: Option<f64>,
-    /// The event, shaded: start and end (the window's end while open).
-    pub span: (u64, u64),
-    /// Written over the shading: `outage, 9 h 30 min`.
-    pub span_label: &'a str,
-    /// Start of the instability before the event, marked as a band.
+    /// The events shaded, in any order (none is fine).
+    pub spans: &'a [Span<'a>],
+    /// Start of an instability before the first span, marked as a band
+    /// above the panel (reports, whose window may start inside it).
     pub instability_since: Option<u64>,
+    /// When the stored data begins, if after the window's start: the
+    /// time before it is marked as without data, not drawn as zero.
+    pub data_from: Option<u64>,
     /// The accessible title.
     pub title: &'a str,
     /// The accessible description.
@@ -110,6 +162,43 @@ fn time_step(span: u64) -> u64 {
     .unwrap_or(28 * 24 * H)
 }
 
+/// Roughly how wide a bold label of 12 px is, per character.
+const LABEL_CHAR_W: f64 = 7.0;
+
+/// Where the spans' labels go (their centres), one row over the top of
+/// the panel: outages first, then the longest spans, each near its span
+/// and clear of the labels already placed; a span without room is left
+/// to its hover title. A lone span is always labelled.
+fn span_labels<'s, 'a>(spans: &[&'s Span<'a>], x: impl Fn(u64) -> f64) -> Vec<(f64, &'s Span<'a>)> {
+    let mut order: Vec<&Span<'_>> = spans.to_vec();
+    order.sort_by_key(|sp| {
+        (
+            sp.kind != SpanKind::Outage,
+            std::cmp::Reverse(sp.to.saturating_sub(sp.from)),
+        )
+    });
+    let mut placed: Vec<(f64, f64, &Span<'_>)> = Vec::new();
+    for sp in order {
+        let half = sp.label.chars().count() as f64 * LABEL_CHAR_W / 2.0 + 4.0;
+        let (x1, x2) = (x(sp.from), x(sp.to));
+        // Clear of the signal's name in the top left corner.
+        let lowest = LEFT + 90.0 + half;
+        let highest = (WIDTH - RIGHT - half).max(lowest);
+        let centre = ((x1 + x2) / 2.0).clamp(lowest, highest);
+        let near = centre - half <= x2 && centre + half >= x1;
+        let free = placed
+            .iter()
+            .all(|&(a, b, _)| centre + half < a || centre - half > b);
+        if spans.len() == 1 || (near && free) {
+            placed.push((centre - half, centre + half, sp));
+        }
+    }
+    placed
+        .into_iter()
+        .map(|(a, b, sp)| ((a + b) / 2.0, sp))
+        .collect()
+}
+
 /// The chart as an `<svg>` element.
 pub fn render(chart: &Chart<'_>) -> String {
     let Window { from, to } = chart.window;
@@ -117,8 +206,22 @@ pub fn render(chart: &Chart<'_>) -> String {
     let plot_w = WIDTH - LEFT - RIGHT;
     let x = |t: u64| LEFT + (t.clamp(from, to) - from) as f64 / (to - from) as f64 * plot_w;
 
-    let line = steps(chart.points, chart.window, chart.signal);
-    let bars = churn_bars(chart.points, chart.window);
+    let data_from = chart.data_from.filter(|&t| t > from).map(|t| t.min(to));
+    let drawn = Window {
+        from: data_from.unwrap_or(from),
+        to,
+    };
+    let line = steps(chart.points, drawn, chart.signal);
+    // Bars thinner than a pixel are merged into wider ones showing the
+    // peak bin, so a month stays a few hundred bars and spikes stay visible.
+    let bin_secs = chart.bin_secs.max(1);
+    let bin_px = bin_secs as f64 / (to - from) as f64 * plot_w;
+    let bar_secs = bin_secs * ((1.0 / bin_px).floor().max(1.0) as u64);
+    let bars = if bar_secs == bin_secs {
+        churn_bars(chart.points, chart.window)
+    } else {
+        churn_peaks(chart.points, chart.window, bar_secs)
+    };
     let top_value = line.iter().map(|&(_, v)| v as f64).fold(0.0, f64::max);
     let raw_max = top_value.max(chart.baseline.unwrap_or(0.0)).max(1.0);
     let step = nice_step(raw_max, 4.0);
@@ -216,17 +319,35 @@ pub fn render(chart: &Chart<'_>) -> String {
     ));
     s.push_str("</g>\n");
 
+    // The time without data, greyed.
+    if let Some(t) = data_from {
+        s.push_str(&format!(
+            "<rect class=\"no-data\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ececea\" data-to=\"{t}\"/>\n",
+            f(LEFT),
+            f(TOP),
+            f(x(t) - LEFT),
+            f(CHURN_TOP + CHURN - TOP)
+        ));
+        if x(t) - LEFT > 60.0 {
+            s.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" fill=\"{TEXT_COLOUR}\" text-anchor=\"middle\">no data</text>\n",
+                f((LEFT + x(t)) / 2.0),
+                f(TOP + PANEL / 2.0)
+            ));
+        }
+    }
+
     // The instability before, as a band over the top of the panel.
-    if let Some(since) = chart.instability_since {
-        if since < chart.span.0 {
-            let (x1, x2) = (x(since), x(chart.span.0));
+    let first_span = chart.spans.iter().map(|sp| sp.from).min();
+    if let (Some(since), Some(first)) = (chart.instability_since, first_span) {
+        if since < first {
+            let (x1, x2) = (x(since), x(first));
             s.push_str(&format!(
                 "<rect class=\"instability\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"6\" fill=\"{INSTABILITY_COLOUR}\" \
-                 data-from=\"{since}\" data-to=\"{}\"/>\n",
+                 data-from=\"{since}\" data-to=\"{first}\"/>\n",
                 f(x1),
                 f(TOP - 8.0),
                 f((x2 - x1).max(1.0)),
-                chart.span.0
             ));
             let label = if since < from {
                 format!("instability since {} {}", short_date(since), clock(since))
@@ -242,33 +363,55 @@ pub fn render(chart: &Chart<'_>) -> String {
         }
     }
 
-    // The event.
-    let (sx1, sx2) = (x(chart.span.0), x(chart.span.1));
-    let span_w = (sx2 - sx1).max(3.0);
-    s.push_str(&format!(
-        "<rect class=\"event-span\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{SPAN_COLOUR}\" \
-         fill-opacity=\"0.13\" data-from=\"{}\" data-to=\"{}\"/>\n",
-        f(sx1),
-        f(TOP),
-        f(span_w),
-        f(PANEL),
-        chart.span.0,
-        chart.span.1
-    ));
-    s.push_str(&format!(
-        "<rect class=\"event-span-churn\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{SPAN_COLOUR}\" fill-opacity=\"0.10\"/>\n",
-        f(sx1),
-        f(CHURN_TOP),
-        f(span_w),
-        f(CHURN)
-    ));
-    let label_x = ((sx1 + sx2) / 2.0).clamp(LEFT + 70.0, WIDTH - RIGHT - 70.0);
-    s.push_str(&format!(
-        "<text x=\"{}\" y=\"{}\" fill=\"#a31d1d\" text-anchor=\"middle\" font-weight=\"bold\" {HALO}>{}</text>\n",
-        f(label_x),
-        f(TOP + 16.0),
-        esc(chart.span_label)
-    ));
+    // The events: instabilities under outages, so that an outage inside
+    // an instability stays red.
+    let mut spans: Vec<&Span<'_>> = chart.spans.iter().collect();
+    spans.sort_by_key(|sp| (sp.kind == SpanKind::Outage, sp.from));
+    for sp in &spans {
+        let (sx1, sx2) = (x(sp.from), x(sp.to));
+        let span_w = (sx2 - sx1).max(3.0);
+        let colour = sp.kind.colour();
+        let opacity = match sp.kind {
+            SpanKind::Outage => ("0.13", "0.10"),
+            SpanKind::Instability => ("0.3", "0.2"),
+        };
+        if let Some(href) = sp.href {
+            s.push_str(&format!("<a href=\"{}\">\n", esc(href)));
+        }
+        s.push_str(&format!(
+            "<rect class=\"event-span\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{colour}\" \
+             fill-opacity=\"{}\" data-from=\"{}\" data-to=\"{}\" data-kind=\"{}\"><title>{}</title></rect>\n",
+            f(sx1),
+            f(TOP),
+            f(span_w),
+            f(PANEL),
+            opacity.0,
+            sp.from,
+            sp.to,
+            sp.kind.name(),
+            esc(sp.label)
+        ));
+        s.push_str(&format!(
+            "<rect class=\"event-span-churn\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{colour}\" fill-opacity=\"{}\"/>\n",
+            f(sx1),
+            f(CHURN_TOP),
+            f(span_w),
+            f(CHURN),
+            opacity.1
+        ));
+        if sp.href.is_some() {
+            s.push_str("</a>\n");
+        }
+    }
+    for (centre, sp) in span_labels(&spans, x) {
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" fill=\"{}\" text-anchor=\"middle\" font-weight=\"bold\" {HALO}>{}</text>\n",
+            f(centre),
+            f(TOP + 16.0),
+            sp.kind.label_colour(),
+            esc(sp.label)
+        ));
+    }
 
     // Baseline and zero line.
     if let Some(b) = chart.baseline {
@@ -326,7 +469,7 @@ pub fn render(chart: &Chart<'_>) -> String {
     ));
 
     // Churn.
-    let bar_w = (x(from + chart.bin_secs.max(1)) - x(from)).max(1.0);
+    let bar_w = (x(from + bar_secs) - x(from)).max(1.0);
     s.push_str(&format!("<g class=\"churn\" fill=\"{CHURN_COLOUR}\">\n"));
     for &(t, c) in &bars {
         let top = yc(c as f64);
@@ -411,21 +554,18 @@ mod tests {
             point(40_200, 4, 32),
         ];
         render(&Chart {
-            window: Window {
-                from: 3_600,
-                to: 86_400,
-            },
-            bin_secs: 300,
-            points: &points,
-            signal: "visible_24s",
-            signal_label: "visible /24s",
             baseline: Some(4.0),
-            alert: None,
-            span: (9_008, 40_227),
-            span_label: "outage <9 h> & more",
+            spans: &[Span {
+                from: 9_008,
+                to: 40_227,
+                kind: SpanKind::Outage,
+                label: "outage <9 h> & more",
+                href: None,
+            }],
             instability_since: Some(1_000),
             title: "A \"title\"",
             description: "x < y",
+            ..plain(&points, 3_600, 86_400)
         })
     }
 
@@ -458,6 +598,99 @@ mod tests {
             (y - y0).abs() < 0.05 && x >= x1 && x <= x1 + w
         });
         assert!(zero_inside, "{points} y0 {y0} span {x1}+{w}");
+    }
+
+    #[test]
+    fn every_span_is_shaded_in_its_colour_and_labels_do_not_collide() {
+        let points = [point(0, 4, 3), point(86_400, 0, 40), point(90_000, 4, 0)];
+        let span = |from, to, kind, label| Span {
+            from,
+            to,
+            kind,
+            label,
+            href: Some("/event/7?a&b"),
+        };
+        let svg = render(&Chart {
+            baseline: Some(4.0),
+            spans: &[
+                span(86_400, 90_000, SpanKind::Outage, "outage, 1 h"),
+                span(
+                    80_000,
+                    95_000,
+                    SpanKind::Instability,
+                    "instability, 4 h 10 min",
+                ),
+                span(300_000, 300_600, SpanKind::Outage, "outage, 10 min"),
+            ],
+            ..plain(&points, 0, 7 * 86_400)
+        });
+        crate::wellformed::check(&svg).unwrap();
+        assert_eq!(svg.matches("class=\"event-span\"").count(), 3);
+        assert_eq!(svg.matches("data-kind=\"outage\"").count(), 2);
+        assert!(svg.contains(&format!("fill=\"{INSTABILITY_COLOUR}\"")));
+        assert_eq!(svg.matches("<a href=\"/event/7?a&amp;b\">").count(), 3);
+        // The instability is drawn first, under the outage inside it.
+        assert!(svg.find("data-kind=\"instability\"") < svg.find("data-kind=\"outage\""));
+        // Both outages are labelled; the instability around the first has
+        // no room left and keeps its hover title.
+        let labels: Vec<&str> = svg
+            .split("font-weight=\"bold\" ")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+            .collect();
+        assert!(labels.contains(&"outage, 1 h"), "{labels:?}");
+        assert!(labels.contains(&"outage, 10 min"), "{labels:?}");
+        assert!(!labels.contains(&"instability, 4 h 10 min"), "{labels:?}");
+        assert!(svg.contains("<title>instability, 4 h 10 min</title>"));
+    }
+
+    /// A chart of `points` over `[from, to)` with nothing else on it.
+    fn plain(points: &[Point], from: u64, to: u64) -> Chart<'_> {
+        Chart {
+            window: Window { from, to },
+            bin_secs: 300,
+            points,
+            signal: "visible_24s",
+            signal_label: "visible /24s",
+            baseline: None,
+            alert: None,
+            spans: &[],
+            instability_since: None,
+            data_from: None,
+            title: "t",
+            description: "d",
+        }
+    }
+
+    #[test]
+    fn bars_thinner_than_a_pixel_are_merged_keeping_the_peak() {
+        let points: Vec<Point> = (0..8_640u64)
+            .map(|i| point(i * 300, 4, 1 + i % 7))
+            .collect();
+        let svg = render(&plain(&points, 0, 30 * 86_400));
+        let bars = svg.matches("data-churn=").count();
+        assert!((800..=1000).contains(&bars), "{bars} bars");
+        assert!(!svg.contains("data-churn=\"1\""));
+        assert!(svg.contains("data-churn=\"7\""));
+    }
+
+    #[test]
+    fn time_before_the_data_is_marked_not_drawn_as_zero() {
+        let points = [point(43_200, 4, 0)];
+        let svg = render(&Chart {
+            data_from: Some(43_200),
+            ..plain(&points, 0, 86_400)
+        });
+        crate::wellformed::check(&svg).unwrap();
+        assert!(svg.contains("class=\"no-data\"") && svg.contains(">no data<"));
+        let start = svg.find("class=\"signal\"").unwrap();
+        let points = &svg[start..];
+        let first = &points[points.find("points=\"").unwrap() + 8..];
+        // The line starts halfway, at the data's start, at 4.
+        assert!(
+            first.starts_with(&format!("{},", f(LEFT + (WIDTH - LEFT - RIGHT) / 2.0))),
+            "{first}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod alert;
 mod api;
+mod dashboard;
 mod error;
 mod guard;
 mod metrics;
@@ -130,6 +131,7 @@ fn build(state: AppState) -> Router {
             axum::routing::put(watch::add).delete(watch::remove),
         )
         .route("/metrics", get(metrics::serve))
+        .merge(dashboard::routes())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(

@@ -507,6 +507,22 @@ impl Store {
             .collect::<Result<Vec<String>, _>>()
             .map_err(|e| self.err("listing entities", e))
     }
+
+    /// The start of the latest bin stored for `world`, which every bin
+    /// with data touches: the "now" of the data, which is not the wall
+    /// clock when history is replayed. `None` when nothing is stored.
+    pub fn latest_bin(&self) -> Result<Option<u64>, StoreError> {
+        self.conn
+            .query_row(
+                // MAX over the primary key (entity, bin_start): one seek.
+                "SELECT MAX(bin_start) FROM series
+                 WHERE entity = (SELECT id FROM entities WHERE name = 'world')",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map(|bin| bin.map(|b| u64::try_from(b).unwrap_or(0)))
+            .map_err(|e| self.err("reading the latest bin", e))
+    }
 }
 
 fn as_i64(v: u64) -> i64 {
@@ -609,6 +625,31 @@ mod tests {
         assert_eq!(points[0].values.full_feed_v4, 0);
         let info = store.entity("country/KP").unwrap().unwrap();
         assert_eq!(info.label, None);
+    }
+
+    #[test]
+    fn the_latest_bin_is_the_worlds_last_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("darkwatch.db")).unwrap();
+        assert_eq!(store.latest_bin().unwrap(), None);
+        let row = |bin_start, entity| BinRow {
+            bin_start,
+            entity,
+            values: Values {
+                visible_24s: 4,
+                ..Values::default()
+            },
+        };
+        let kp = Entity::Country("KP".parse().unwrap());
+        store
+            .write_rows(&[
+                row(1_419_264_000, Entity::World),
+                row(1_419_264_300, Entity::World),
+                // Another entity's later row is not the world's.
+                row(1_419_264_900, kp),
+            ])
+            .unwrap();
+        assert_eq!(store.latest_bin().unwrap(), Some(1_419_264_300));
     }
 
     #[test]

@@ -64,6 +64,20 @@ impl Server {
         }
     }
 
+    /// `darkwatch serve --db DB --listen 127.0.0.1:0` and `extra`
+    /// arguments.
+    pub fn serve_db(db: &std::path::Path, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        Server::start(&args, false)
+    }
+
     /// `GET path`: status and body.
     pub fn get(&self, path: &str) -> (u16, String) {
         request(&self.addr, "GET", path, &[], "")
