@@ -65,7 +65,7 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
 
 /// Runs `signals`.
 pub fn run(args: &SignalsArgs) -> anyhow::Result<ExitCode> {
-    let store = crate::signals::open_store(&args.db)?;
+    let mut store = crate::signals::open_store(&args.db)?;
     let (from, to) = (args.from.unwrap_or(0), args.to.unwrap_or(i64::MAX as u64));
     if from >= to {
         bail!("--from must be before --to");

@@ -23,14 +23,14 @@ const MAX_LIMIT: usize = 1000;
 async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T, ApiError> + Send + 'static,
 {
     let store = Arc::clone(&state.store);
     tokio::task::spawn_blocking(move || {
-        let guard = store
+        let mut guard = store
             .lock()
             .map_err(|_| ApiError::internal("the store is unusable after an earlier failure"))?;
-        f(&guard)
+        f(&mut guard)
     })
     .await
     .map_err(|e| ApiError::internal(format!("the store task failed: {e}")))?

@@ -3,8 +3,8 @@
 //! entity search, an entity's series over a time range, events, one event
 //! and its incident report, and the OpenAPI document of these routes; and
 //! `/metrics` for Prometheus.
-//! The store is synchronous (SQLite); handlers reach it on tokio's
-//! blocking threads, one at a time.
+//! The store is synchronous (SQLite, or PostgreSQL's blocking client);
+//! handlers reach it on tokio's blocking threads, one at a time.
 
 mod api;
 mod error;

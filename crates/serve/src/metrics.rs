@@ -43,7 +43,7 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
 pub async fn serve(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = std::sync::Arc::clone(&state.store);
     let (events, counters) = tokio::task::spawn_blocking(move || {
-        let s = store
+        let mut s = store
             .lock()
             .map_err(|_| ApiError::internal("the store is unusable after an earlier failure"))?;
         let events = s
