@@ -1,6 +1,11 @@
-//! The store's tests, each run on every backend [`backends`] yields.
+//! The store's tests, each run on every backend [`backends`] yields:
+//! SQLite in a temporary folder, and PostgreSQL at `DARKWATCH_TEST_PG` in
+//! a schema of the test's own, so that tests run in parallel.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use detect::{Event, EventKind, Severity};
+use postgres::{Client, NoTls};
 use signal::{BinRow, Entity, Values};
 use tempfile::TempDir;
 
@@ -12,7 +17,15 @@ use crate::{EntityInfo, EventQuery, Store};
 struct TestDb {
     /// What to pass to [`Store::connect`].
     target: String,
-    _dir: TempDir,
+    place: Place,
+}
+
+/// Where a test database lives.
+enum Place {
+    /// An SQLite file in a temporary folder, removed with it.
+    Dir { _dir: TempDir },
+    /// A PostgreSQL schema, on the server at `url`.
+    Schema { url: String, name: String },
 }
 
 impl TestDb {
@@ -21,11 +34,61 @@ impl TestDb {
     }
 }
 
-/// A database of each backend: SQLite in a temporary folder.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Place::Schema { url, name } = &self.place {
+            // Best effort: a schema left behind is only clutter in a
+            // throwaway server.
+            if let Ok(mut client) = Client::connect(url, NoTls) {
+                let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+            }
+        }
+    }
+}
+
+/// A database of each backend.
 fn backends() -> Vec<TestDb> {
+    vec![sqlite(), postgres()]
+}
+
+fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("darkwatch.db").display().to_string();
-    vec![TestDb { target, _dir: dir }]
+    TestDb {
+        target: dir.path().join("darkwatch.db").display().to_string(),
+        place: Place::Dir { _dir: dir },
+    }
+}
+
+/// A new schema on the PostgreSQL server at `DARKWATCH_TEST_PG`, the
+/// test's URL naming it first in the search path. Without the variable the
+/// test fails: PostgreSQL is half of what the store supports.
+fn postgres() -> TestDb {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let Ok(url) = std::env::var("DARKWATCH_TEST_PG") else {
+        panic!(
+            "DARKWATCH_TEST_PG is not set: the store's tests need a PostgreSQL server. \
+             Run ./scripts/test, which starts one, or `scripts/pg start DIR` and set \
+             DARKWATCH_TEST_PG to the URL it prints"
+        );
+    };
+    let name = format!(
+        "test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut client = Client::connect(&url, NoTls).unwrap_or_else(|e| {
+        panic!("DARKWATCH_TEST_PG={url}: cannot connect ({e}); is scripts/pg running?")
+    });
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+        ))
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    TestDb {
+        target: format!("{url}{separator}options=-csearch_path%3D{name}"),
+        place: Place::Schema { url, name },
+    }
 }
 
 fn row(entity: Entity, bin_start: u64, values: Values) -> BinRow {
@@ -331,6 +394,56 @@ fn a_postgresql_that_is_not_there_is_named_without_the_password() {
         msg.starts_with("postgres://dw@127.0.0.1:1/darkwatch: connecting failed")
             && msg.contains("is PostgreSQL running at postgres://dw@127.0.0.1:1/darkwatch?")
             && !msg.contains("s3cret"),
+        "{msg}"
+    );
+}
+
+/// The URL of `db` (a PostgreSQL test database) through the server's Unix
+/// socket, naming `database` (`None`: the test's own).
+fn socket_url(db: &TestDb, database: Option<&str>) -> String {
+    let Place::Schema { name, .. } = &db.place else {
+        unreachable!("a PostgreSQL test database is a schema")
+    };
+    let mut client = Client::connect(&db.target, NoTls).unwrap();
+    let settings = client
+        .query_one(
+            "SELECT current_setting('unix_socket_directories'), current_setting('port'),
+                    current_user, current_database()",
+            &[],
+        )
+        .unwrap();
+    let (dirs, port, user, own): (String, String, String, String) = (
+        settings.get(0),
+        settings.get(1),
+        settings.get(2),
+        settings.get(3),
+    );
+    let dir = dirs.split(',').next().unwrap().trim();
+    let database = database.unwrap_or(&own);
+    format!("postgresql://{user}@/{database}?host={dir}&port={port}&options=-csearch_path%3D{name}")
+}
+
+#[test]
+fn a_url_with_a_socket_folder_reaches_the_same_postgresql() {
+    let db = postgres();
+    let socket = socket_url(&db, None);
+    let kp = Entity::Country("KP".parse().unwrap());
+    Store::connect(&socket)
+        .unwrap()
+        .write_rows(&[row(kp, 1_419_264_000, Values::default())])
+        .unwrap();
+    assert_eq!(db.store().entities().unwrap(), ["country/KP"], "{socket}");
+}
+
+#[test]
+fn a_missing_postgresql_database_is_named_with_what_to_check() {
+    let db = postgres();
+    let url = socket_url(&db, Some("darkwatch_no_such_database"));
+    let msg = Store::connect(&url).err().expect("an error").to_string();
+    assert!(
+        msg.starts_with(&format!("{url}: connecting failed"))
+            && msg.contains("\"darkwatch_no_such_database\" does not exist")
+            && msg.contains("check the user, password, database and options in the URL"),
         "{msg}"
     );
 }
