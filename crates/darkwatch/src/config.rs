@@ -57,7 +57,8 @@ impl std::fmt::Debug for ServerConfig {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
-    /// The SQLite file (`darkwatch.db`).
+    /// The SQLite file (`darkwatch.db`), or a PostgreSQL URL
+    /// (`postgres://user@host:port/db`).
     pub path: PathBuf,
 }
 

@@ -60,7 +60,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         summary.files, summary.announces, summary.withdraws, summary.peers, replayed.rows, replayed.events
     );
     let routes = replayed.into_route_table();
-    let store = store::Store::open(&db)?;
+    let mut store = store::Store::open(&db)?;
     let points = store.series("country/KP", WINDOW.0, WINDOW.1)?;
     print!(
         "{}",
@@ -93,7 +93,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         .filter(|e| e["kind"] == "outage")
         .max_by_key(|e| e["duration_s"].as_u64().unwrap_or(0));
     if let Some(id) = outage.and_then(|e| e["id"].as_u64()) {
-        let report = |format| crate::report::render_event(&store, id, format);
+        let mut report = |format| crate::report::render_event(&mut store, id, format);
         if let Some((_, html)) = report(::report::Format::Html)? {
             let path = dir.path().join("kp-2014-report.html");
             std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))?;

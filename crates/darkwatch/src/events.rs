@@ -50,7 +50,7 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
             bail!("--from must be before --to");
         }
     }
-    let store = crate::signals::open_store(&args.db)?;
+    let mut store = crate::signals::open_store(&args.db)?;
     let events = store.events(&EventQuery {
         entity: args.entity.clone(),
         from: args.from,

@@ -43,8 +43,9 @@ pub struct ReplayArgs {
     #[arg(long)]
     collector: Option<String>,
     /// Write the series of every country, origin AS and watched prefix to
-    /// this SQLite database (created if missing).
-    #[arg(long, value_name = "PATH")]
+    /// this SQLite database (created if missing) or PostgreSQL URL
+    /// (`postgres://user@host:port/db`).
+    #[arg(long, value_name = "PATH|URL")]
     db: Option<PathBuf>,
     /// RIR delegated-extended files for prefix to country (repeatable;
     /// default: the registry data built into the `iptocc` crate).
@@ -145,7 +146,7 @@ pub fn replay_into(
             events: 0,
         });
     };
-    let mut store = store::Store::open(target.db)?;
+    let mut store = crate::signals::create_store(target.db)?;
     let last_id = store.last_event_id()?;
     let mut pending: Vec<BinRow> = Vec::new();
     let mut pending_events: BTreeMap<u64, Event> = BTreeMap::new();
@@ -343,7 +344,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             .filter_map(|(k, v)| Some((format!("replay_{k}"), v.parse().ok()?)))
             .collect();
         let pairs: Vec<(&str, u64)> = numbers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        store::Store::open(db)?.set_counters(&pairs)?;
+        crate::signals::create_store(db)?.set_counters(&pairs)?;
     }
     let text = match args.format {
         ReplayFormat::Table => table_text(&summary, &state),

@@ -46,13 +46,13 @@ pub struct ReportArgs {
 
 /// Runs `report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let store = crate::signals::open_store(&args.db)?;
+    let mut store = crate::signals::open_store(&args.db)?;
     let format = match args.format {
         ReportFormat::Html => Format::Html,
         ReportFormat::Md => Format::Markdown,
         ReportFormat::Json => Format::Json,
     };
-    let Some((entity, text)) = render_event(&store, args.event_id, format)? else {
+    let Some((entity, text)) = render_event(&mut store, args.event_id, format)? else {
         bail!(
             "{}: no event {} (list the events and their ids with `darkwatch events --db {}`)",
             args.db.display(),
@@ -85,7 +85,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
 /// The report of event `id` in `format`, with its entity; `None` when the
 /// store has no such event.
 pub fn render_event(
-    store: &Store,
+    store: &mut Store,
     id: u64,
     format: Format,
 ) -> anyhow::Result<Option<(String, String)>> {

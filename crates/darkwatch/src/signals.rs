@@ -46,16 +46,31 @@ pub struct SignalsArgs {
 }
 
 /// The database written by `darkwatch replay --db`, which must exist (a
-/// reading command never creates an empty one by mistake).
+/// reading command never creates an empty file by mistake).
 pub fn open_store(db: &std::path::Path) -> anyhow::Result<Store> {
-    if !db.is_file() {
+    if !is_url(db) && !db.is_file() {
         bail!(
             "{}: no such database (write one with `darkwatch replay --db {} FILE...`)",
             db.display(),
             db.display()
         );
     }
-    Ok(Store::open(db)?)
+    create_store(db)
+}
+
+/// Whether `--db` names a PostgreSQL server rather than a file.
+fn is_url(db: &std::path::Path) -> bool {
+    db.to_str()
+        .is_some_and(|t| t.starts_with("postgres://") || t.starts_with("postgresql://"))
+}
+
+/// Opens the database `--db` names, creating it when it is a new file:
+/// an SQLite file, or a PostgreSQL URL (`postgres://user@host:port/db`).
+pub fn create_store(db: &std::path::Path) -> anyhow::Result<Store> {
+    Ok(match db.to_str() {
+        Some(target) if is_url(db) => Store::connect(target)?,
+        _ => Store::open(db)?,
+    })
 }
 
 /// A time given as Unix seconds or RFC 3339.
@@ -65,7 +80,7 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
 
 /// Runs `signals`.
 pub fn run(args: &SignalsArgs) -> anyhow::Result<ExitCode> {
-    let store = crate::signals::open_store(&args.db)?;
+    let mut store = crate::signals::open_store(&args.db)?;
     let (from, to) = (args.from.unwrap_or(0), args.to.unwrap_or(i64::MAX as u64));
     if from >= to {
         bail!("--from must be before --to");

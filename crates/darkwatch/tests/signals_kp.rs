@@ -39,7 +39,7 @@ fn series(dir: &std::path::Path, entities: &[Entity]) -> Vec<BinRow> {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("damaged_records      0\n"));
-    let store = store::Store::open(&db).unwrap();
+    let mut store = store::Store::open(&db).unwrap();
     let mut rows = Vec::new();
     for &entity in entities {
         for p in store.series(&entity.to_string(), 0, u64::MAX >> 1).unwrap() {

@@ -48,7 +48,7 @@ impl From<ReportError> for StoredError {
 /// The report of event `id` in `format`, with its entity; `None` when the
 /// store has no such event.
 pub fn render_stored(
-    store: &Store,
+    store: &mut Store,
     id: u64,
     format: Format,
     bin_secs: u64,
@@ -81,7 +81,7 @@ pub fn render_stored(
 
 /// The entity's points in `window`, after the last point before it (which
 /// holds the gauges at the window's start).
-fn points(store: &Store, entity: &str, window: Window) -> Result<Vec<Point>, StoreError> {
+fn points(store: &mut Store, entity: &str, window: Window) -> Result<Vec<Point>, StoreError> {
     let recent = store.series(entity, window.from.saturating_sub(LOOK_BACK), window.from)?;
     let before = match recent.last() {
         Some(p) => Some(*p),

@@ -33,9 +33,19 @@ pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Any other path.
-pub async fn not_found() -> ApiError {
-    ApiError::not_found("no such route (the routes are in /api/v1/openapi.json)")
+/// Any other path: a JSON error under `/api/`, a dashboard page
+/// elsewhere (a person followed a link).
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found("no such route (the routes are in /api/v1/openapi.json)")
+            .into_response()
+    } else {
+        crate::dashboard::PageError::from(ApiError::not_found(format!(
+            "There is no page at {}.",
+            uri.path()
+        )))
+        .into_response()
+    }
 }
 
 /// Parameters of `/entities`.

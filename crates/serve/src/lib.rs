@@ -4,9 +4,10 @@
 //! its incident report, the watch list, and the OpenAPI document of
 //! these routes; `/metrics` for Prometheus; and the webhook alerts that
 //! drain the store's outbox.
-//! The store is synchronous; handlers reach it on tokio's blocking
-//! threads, one at a time. Reading needs nothing; changing the watch list
-//! needs the configured bearer token.
+//! The store is synchronous (SQLite, or PostgreSQL's blocking client);
+//! handlers reach it on tokio's blocking threads, one at a time. Reading
+//! needs nothing; changing the watch list needs the configured bearer
+//! token.
 
 pub mod alert;
 mod api;

@@ -49,15 +49,108 @@ fn read_table<T>(
     f(&guard)
 }
 
-fn peer_json(table: &RouteTable, peer: rib::PeerId) -> Value {
-    match table.rib.peer(peer) {
-        Some(info) => json!({
-            "collector": table.collectors.get(usize::from(info.key.collector)).map_or("", String::as_str),
-            "address": info.key.addr.to_string(),
-            "asn": info.key.asn,
-        }),
-        None => Value::Null,
+/// A collector peer as people name it.
+pub struct PeerName {
+    /// The collector (`route-views.jinx`, `rrc06`, a BMP router).
+    pub collector: String,
+    /// The peer's address.
+    pub address: String,
+    /// The peer's AS.
+    pub asn: u32,
+}
+
+impl PeerName {
+    fn of(table: &RouteTable, peer: rib::PeerId) -> Option<PeerName> {
+        let info = table.rib.peer(peer)?;
+        Some(PeerName {
+            collector: table
+                .collectors
+                .get(usize::from(info.key.collector))
+                .cloned()
+                .unwrap_or_default(),
+            address: info.key.addr.to_string(),
+            asn: info.key.asn,
+        })
     }
+
+    fn json(&self) -> Value {
+        json!({ "collector": self.collector, "address": self.address, "asn": self.asn })
+    }
+}
+
+/// One peer's route to a prefix.
+pub struct RouteLine {
+    /// Whose route.
+    pub peer: Option<PeerName>,
+    /// The AS path, the peer's AS first.
+    pub path: Vec<u32>,
+    /// The origin AS, when the path has one.
+    pub origin: Option<u32>,
+    /// The ADD-PATH id, when the peer sends several paths.
+    pub path_id: Option<u32>,
+}
+
+/// What the route table says about a prefix.
+pub struct PrefixRoutes {
+    /// The prefix asked about.
+    pub asked: Prefix,
+    /// The table's entry that answers: the prefix itself, or the longest
+    /// prefix covering it that some peer has a route to.
+    pub matched: Prefix,
+    /// More than half the full-feed peers have a route (DESIGN.md).
+    pub visible: bool,
+    /// Origin ASes of the routes, sorted.
+    pub origins: Vec<u32>,
+    /// Every peer's route.
+    pub routes: Vec<RouteLine>,
+    /// Full-feed peers of the prefix's family.
+    pub full_feed_peers: u16,
+    /// Time of the table.
+    pub as_of: u64,
+}
+
+/// Reads `text` as a prefix, or says how to write one.
+pub fn parse_prefix(text: &str) -> Result<Prefix, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "`{text}` is not a prefix: write it as 175.45.176.0/24 or 2001:db8::/32"
+        ))
+    })
+}
+
+/// The routes to `asked` (or to the longest prefix covering it) in the
+/// server's table: 503 without a table, 404 when nothing covers it.
+pub fn lookup(state: &AppState, asked: Prefix) -> Result<PrefixRoutes, ApiError> {
+    read_table(state, |table| {
+        let rib = &table.rib;
+        let Some((matched, id)) = routed_match(rib, &asked) else {
+            return Err(ApiError::not_found(format!(
+                "no peer has a route to {asked} or to a prefix covering it"
+            )));
+        };
+        let paths = rib.paths();
+        let routes: Vec<RouteLine> = rib
+            .routes(id)
+            .map(|(peer, path_id, path)| RouteLine {
+                peer: PeerName::of(table, peer),
+                path: paths.asns(path).to_vec(),
+                origin: paths.origin(path),
+                path_id,
+            })
+            .collect();
+        let mut origins: Vec<u32> = routes.iter().filter_map(|r| r.origin).collect();
+        origins.sort_unstable();
+        origins.dedup();
+        Ok(PrefixRoutes {
+            asked,
+            matched,
+            visible: rib.is_visible(id),
+            origins,
+            routes,
+            full_feed_peers: rib.full_feed_peers(matched.afi()),
+            as_of: table.as_of,
+        })
+    })
 }
 
 /// The entry of `prefix` or of the longest prefix covering it that some
@@ -76,49 +169,30 @@ pub async fn prefix(
     State(state): State<AppState>,
     Path(text): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let asked: Prefix = text.parse().map_err(|_| {
-        ApiError::bad_request(format!(
-            "`{text}` is not a prefix: write it as 175.45.176.0/24 or 2001:db8::/32"
-        ))
-    })?;
-    read_table(&state, |table| {
-        let rib = &table.rib;
-        let Some((matched, id)) = routed_match(rib, &asked) else {
-            return Err(ApiError::not_found(format!(
-                "no peer has a route to {asked} or to a prefix covering it"
-            )));
-        };
-        let paths = rib.paths();
-        let mut origins: Vec<u32> = Vec::new();
-        let routes: Vec<Value> = rib
-            .routes(id)
-            .map(|(peer, path_id, path)| {
-                let origin = paths.origin(path);
-                if let Some(o) = origin.filter(|o| !origins.contains(o)) {
-                    origins.push(o);
-                }
-                json!({
-                    "peer": peer_json(table, peer),
-                    "path": paths.asns(path),
-                    "origin": origin,
-                    "path_id": path_id,
-                })
+    let found = lookup(&state, parse_prefix(&text)?)?;
+    let routes: Vec<Value> = found
+        .routes
+        .iter()
+        .map(|r| {
+            json!({
+                "peer": r.peer.as_ref().map_or(Value::Null, PeerName::json),
+                "path": r.path,
+                "origin": r.origin,
+                "path_id": r.path_id,
             })
-            .collect();
-        origins.sort_unstable();
-        let full_feed = rib.full_feed_peers(matched.afi());
-        Ok(Json(json!({
-            "prefix": asked.to_string(),
-            "matched": matched.to_string(),
-            "exact": matched == asked.masked(),
-            "as_of": detect::rfc3339(table.as_of),
-            "visible": rib.is_visible(id),
-            "origins": origins,
-            "peers_seeing": routes.len(),
-            "full_feed_peers": full_feed,
-            "routes": routes,
-        })))
-    })
+        })
+        .collect();
+    Ok(Json(json!({
+        "prefix": found.asked.to_string(),
+        "matched": found.matched.to_string(),
+        "exact": found.matched == found.asked.masked(),
+        "as_of": detect::rfc3339(found.as_of),
+        "visible": found.visible,
+        "origins": found.origins,
+        "peers_seeing": routes.len(),
+        "full_feed_peers": found.full_feed_peers,
+        "routes": routes,
+    })))
 }
 
 /// `GET /api/v1/peers`: every collector peer, its session state, table
@@ -129,7 +203,7 @@ pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
         let peers: Vec<Value> = rib
             .peers()
             .map(|(id, info)| {
-                let mut peer = peer_json(table, id);
+                let mut peer = PeerName::of(table, id).map_or(Value::Null, |p| p.json());
                 if let Value::Object(fields) = &mut peer {
                     fields.insert("up".into(), info.up.into());
                     fields.insert("prefixes_v4".into(), info.prefixes[0].into());

@@ -2,7 +2,10 @@
 //! real SQLite store holding a few days of series and events around
 //! North Korea's outage: every page answers HTML with what it should
 //! show, data from the store is escaped, a bad range is a 400 page and an
-//! unknown entity or event a 404 page.
+//! unknown entity or event a 404 page; the prefix page reads the route
+//! table.
+
+mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -137,7 +140,8 @@ fn store(dir: &tempfile::TempDir) -> Store {
 fn app() -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir);
-    (serve::router(store, serve::Options::default(), None), dir)
+    let routes = Some(common::route_table());
+    (serve::router(store, serve::Options::default(), routes), dir)
 }
 
 /// `GET uri`: status, content type, `Location`, body.
@@ -399,4 +403,39 @@ async fn search_goes_straight_to_an_exact_match_and_lists_the_rest() {
     // Without a query: the countries to browse.
     let html = page(&app, "/search").await;
     assert!(html.contains("The 2 countries stored"));
+}
+
+#[tokio::test]
+async fn a_prefix_page_shows_its_origin_and_every_peers_path() {
+    let (app, _dir) = app();
+    let html = page(&app, "/prefix/175.45.176.0/22").await;
+    assert!(html.contains("<h1>175.45.176.0/22</h1>"), "{html}");
+    assert!(
+        html.contains("<a href=\"/entity/as/131279\">AS131279</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"/entity/as/4837\">AS4837</a>"),
+        "{html}"
+    );
+    assert!(html.contains("192.0.2.3"), "{html}");
+    assert!(html.contains("route-views.test"), "{html}");
+    let covered = page(&app, "/prefix/175.45.177.0/24").await;
+    assert!(
+        covered.contains("the longest prefix covering it"),
+        "{covered}"
+    );
+    let (status, _, _, body) = get(&app, "/prefix/175.45.176.0/40").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.starts_with("<!DOCTYPE html>"));
+    let (status, _, location, _) = get(&app, "/search?q=175.45.177.0/24").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/prefix/175.45.177.0/24")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bare = serve::router(store(&dir), serve::Options::default(), None);
+    let (status, _, _, body) = get(&bare, "/prefix/175.45.176.0/22").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("darkwatch serve --routes"), "{body}");
 }

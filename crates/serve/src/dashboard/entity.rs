@@ -171,12 +171,7 @@ impl EntityView {
                 .to_owned(),
         };
         let outages = self.events.iter().filter(|e| e.view.is_outage()).count();
-        let tile = |label: &str, value: String| {
-            format!(
-                "<div class=\"tile\"><span class=\"value\">{value}</span><span class=\"label\">{}</span></div>\n",
-                esc(label)
-            )
-        };
+        let tile = |label: &str, value: String| widgets::tile(label, &value, false);
         format!(
             "{state}<div class=\"tiles\">\n{}{}{}{}</div>\n",
             tile(

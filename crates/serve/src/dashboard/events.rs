@@ -23,7 +23,7 @@ pub struct Listed {
 /// Reads the events of `texts` (their JSON, as the store keeps it) with
 /// their entities and headlines, in the order given. An event that is not
 /// of the JSON contract is left out, as the API leaves it out.
-pub fn load(store: &Store, texts: &[String], bin_secs: u64) -> Result<Vec<Listed>, StoreError> {
+pub fn load(store: &mut Store, texts: &[String], bin_secs: u64) -> Result<Vec<Listed>, StoreError> {
     let mut infos: HashMap<String, Option<EntityInfo>> = HashMap::new();
     let mut out = Vec::with_capacity(texts.len());
     for text in texts {

@@ -22,7 +22,7 @@ pub struct Evidence {
 
 impl Evidence {
     /// Reads the latest outage of `entity` (`None` when it never had one).
-    pub fn load(store: &Store, entity: &str) -> Result<Option<Evidence>, StoreError> {
+    pub fn load(store: &mut Store, entity: &str) -> Result<Option<Evidence>, StoreError> {
         let texts = store.events(&EventQuery {
             entity: Some(entity.to_owned()),
             ..EventQuery::default()

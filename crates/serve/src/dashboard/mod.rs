@@ -3,7 +3,8 @@
 //! programs. `/` tells what is out now and what happened lately, with a
 //! sparkline per country; `/entity/{id}` draws an entity's timeline with
 //! every event shaded, its upstreams and vantage points; `/event/{id}`
-//! holds the incident report; `/search` finds entities.
+//! holds the incident report; `/prefix/{prefix}` shows the routes to a
+//! prefix in the server's route table; `/search` finds entities.
 //!
 //! Pages are HTML with inline SVG and one embedded style sheet; nothing is
 //! fetched from elsewhere, and a few lines of script only size the report
@@ -15,6 +16,7 @@ mod event;
 mod events;
 mod evidence;
 mod overview;
+mod prefix;
 mod range;
 mod search;
 mod shell;
@@ -39,11 +41,12 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::show))
         .route("/entity/{*id}", get(entity::show))
         .route("/event/{id}", get(event::show))
+        .route("/prefix/{*prefix}", get(prefix::show))
         .route("/search", get(search::show))
 }
 
 /// The end of the latest stored bin: the time up to which the data goes.
-pub fn data_end(store: &Store, bin_secs: u64) -> Result<Option<u64>, StoreError> {
+pub fn data_end(store: &mut Store, bin_secs: u64) -> Result<Option<u64>, StoreError> {
     Ok(store.latest_bin()?.map(|bin| bin + bin_secs))
 }
 
@@ -54,7 +57,11 @@ const LOOK_BACK: u64 = 86_400;
 
 /// The stored points of `entity` in `window`, after the last point before
 /// it (which gives the gauges at its start), as the charts take them.
-pub fn points_in(store: &Store, entity: &str, window: Window) -> Result<Vec<Point>, StoreError> {
+pub fn points_in(
+    store: &mut Store,
+    entity: &str,
+    window: Window,
+) -> Result<Vec<Point>, StoreError> {
     let mut points = store.series(entity, window.from.saturating_sub(LOOK_BACK), window.to)?;
     let inside = points.partition_point(|p| p.bin_start < window.from);
     if inside == 0 {
@@ -68,7 +75,7 @@ pub fn points_in(store: &Store, entity: &str, window: Window) -> Result<Vec<Poin
 /// When the stored data begins inside `window`: its start, unless the
 /// history (the world's series, which every bin with data touches)
 /// begins later; the end of the window when it holds no data.
-pub fn data_start(store: &Store, window: Window) -> Result<u64, StoreError> {
+pub fn data_start(store: &mut Store, window: Window) -> Result<u64, StoreError> {
     let before = store.series(
         "world",
         window.from.saturating_sub(LOOK_BACK),

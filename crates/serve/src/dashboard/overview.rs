@@ -70,16 +70,13 @@ struct Overview {
 }
 
 impl Overview {
-    fn load(s: &Store, bin_secs: u64) -> Result<Overview, StoreError> {
+    fn load(s: &mut Store, bin_secs: u64) -> Result<Overview, StoreError> {
         let data_end = data_end(s, bin_secs)?;
-        let mut open = events::load(
-            s,
-            &s.events(&EventQuery {
-                active: true,
-                ..EventQuery::default()
-            })?,
-            bin_secs,
-        )?;
+        let open_texts = s.events(&EventQuery {
+            active: true,
+            ..EventQuery::default()
+        })?;
+        let mut open = events::load(s, &open_texts, bin_secs)?;
         open.sort_by_key(|e| (Reverse(severity_rank(&e.view.severity)), e.view.start));
         let mut texts = s.events(&EventQuery {
             from: data_end.map(|end| end.saturating_sub(RECENT_SPAN)),
@@ -119,6 +116,7 @@ impl Overview {
             .iter()
             .filter(|c| c.typical > 0 && c.now() == 0)
             .count();
+        let tile = widgets::tile;
         s.push_str(&format!(
             "<div class=\"tiles\">\n{}{}{}{}</div>\n",
             tile(
@@ -251,7 +249,7 @@ fn countries_table(countries: &[Country]) -> String {
 
 /// Every stored country over the last week of data up to `end`, the
 /// deepest drop first, then the lowest now against typical, then by code.
-fn countries(s: &Store, end: u64, bin_secs: u64) -> Result<Vec<Country>, StoreError> {
+fn countries(s: &mut Store, end: u64, bin_secs: u64) -> Result<Vec<Country>, StoreError> {
     let week = Window {
         from: end.saturating_sub(SPARK_SPAN),
         to: end,
@@ -285,15 +283,6 @@ fn countries(s: &Store, end: u64, bin_secs: u64) -> Result<Vec<Country>, StoreEr
             .then_with(|| a.id.cmp(&b.id))
     });
     Ok(out)
-}
-
-fn tile(label: &str, value: &str, alert: bool) -> String {
-    format!(
-        "<div class=\"tile{}\"><span class=\"value\">{}</span><span class=\"label\">{}</span></div>\n",
-        if alert { " alert" } else { "" },
-        esc(value),
-        esc(label)
-    )
 }
 
 fn severity_rank(severity: &str) -> u8 {

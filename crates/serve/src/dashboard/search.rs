@@ -48,6 +48,10 @@ pub async fn show(
         .await?;
     match found {
         Found::Exact(id) => Ok(Redirect::to(&widgets::entity_href(&id)).into_response()),
+        // A prefix with no series of its own: its routes.
+        Found::List(list) if list.is_empty() && q.parse::<wire::Prefix>().is_ok() => {
+            Ok(Redirect::to(&format!("/prefix/{q}")).into_response())
+        }
         Found::List(list) => Ok(page("Search", data_end, &render(&q, &list)).into_response()),
     }
 }
@@ -80,7 +84,7 @@ fn plain_name(name: &str) -> String {
     lower.strip_prefix("the ").unwrap_or(&lower).to_owned()
 }
 
-fn search(s: &Store, q: &str) -> Result<Found, StoreError> {
+fn search(s: &mut Store, q: &str) -> Result<Found, StoreError> {
     let all_countries = s.search_entities("country/", COUNTRIES)?;
     if q.is_empty() {
         return Ok(Found::List(all_countries));

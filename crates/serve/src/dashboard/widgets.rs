@@ -88,3 +88,13 @@ pub fn gauge_label(signal: &str) -> &'static str {
         "visible /24s"
     }
 }
+
+/// A figure with its label, in a row of tiles; `value` is HTML
+/// (escaped by the caller), `alert` colours it.
+pub fn tile(label: &str, value: &str, alert: bool) -> String {
+    format!(
+        "<div class=\"tile{}\"><span class=\"value\">{value}</span><span class=\"label\">{}</span></div>\n",
+        if alert { " alert" } else { "" },
+        esc(label)
+    )
+}

@@ -1,0 +1,120 @@
+//! Events in the store: the detector's outages and instabilities, kept as
+//! the JSON the API serves (with the columns to select them by), written
+//! again each time an event changes.
+
+use detect::Event;
+
+use crate::alerts::{self, NewAlert};
+use crate::db::Param;
+use crate::{as_i64, Store, StoreError};
+
+/// Which events to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only this entity's (`country/KP`).
+    pub entity: Option<String>,
+    /// Only events not ended before this time (Unix seconds).
+    pub from: Option<u64>,
+    /// Only events started before this time.
+    pub to: Option<u64>,
+    /// Only open events.
+    pub active: bool,
+}
+
+// `end` is reserved in PostgreSQL: quoted in both dialects.
+
+const PUT_EVENT: &str = r#"INSERT INTO events (id, entity, kind, severity, start, "end", json)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (id) DO UPDATE SET
+        entity = excluded.entity, kind = excluded.kind, severity = excluded.severity,
+        start = excluded.start, "end" = excluded."end", json = excluded.json"#;
+
+const LAST_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM events";
+
+/// The typed `CAST` lets PostgreSQL infer the type of a parameter that
+/// may be NULL.
+const SELECT: &str = r#"SELECT json FROM events
+    WHERE (CAST(?1 AS TEXT) IS NULL OR entity = ?1)
+      AND start < ?3
+      AND ("end" IS NULL OR "end" >= ?2)
+      AND (?4 = 0 OR "end" IS NULL)
+    ORDER BY start, id"#;
+
+const ONE: &str = "SELECT json FROM events WHERE id = ?1";
+
+/// Open as 1 or 0 rather than a boolean, which SQLite does not have.
+const COUNTS: &str = r#"SELECT kind, CASE WHEN "end" IS NULL THEN 1 ELSE 0 END, COUNT(*)
+    FROM events GROUP BY 1, 2 ORDER BY 1, 2"#;
+
+impl Store {
+    /// Writes events (a later state of an event replaces the stored one)
+    /// and the alerts of their transitions in one transaction; `now`
+    /// gives open events their duration.
+    pub fn write_events(
+        &mut self,
+        events: &[Event],
+        alerts: &[NewAlert],
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let texts: Vec<(String, String)> = events
+            .iter()
+            .map(|e| (e.entity.to_string(), e.to_json(now).to_string()))
+            .collect();
+        self.db
+            .transaction(|tx| {
+                tx.execute_each(
+                    PUT_EVENT,
+                    events.iter().zip(&texts).map(|(e, (entity, json))| {
+                        [
+                            Param::Int(as_i64(e.id)),
+                            Param::Text(entity),
+                            Param::Text(e.kind.as_str()),
+                            Param::Text(e.severity.as_str()),
+                            Param::Int(as_i64(e.start)),
+                            e.end.map(as_i64).into(),
+                            Param::Text(json),
+                        ]
+                    }),
+                )?;
+                alerts::insert(tx, alerts)
+            })
+            .map_err(|e| self.err("writing events", e))
+    }
+
+    /// The largest event id stored (0 when none).
+    pub fn last_event_id(&mut self) -> Result<u64, StoreError> {
+        self.db
+            .query_opt(LAST_ID, &[], |r| r.uint(0))
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err("reading events", e))
+    }
+
+    /// The JSON of the events `query` selects, by start then id.
+    pub fn events(&mut self, query: &EventQuery) -> Result<Vec<String>, StoreError> {
+        let params = [
+            query.entity.as_deref().into(),
+            Param::Int(as_i64(query.from.unwrap_or(0))),
+            Param::Int(as_i64(query.to.unwrap_or(u64::MAX))),
+            Param::Int(query.active.into()),
+        ];
+        self.db
+            .query(SELECT, &params, |r| r.text(0))
+            .map_err(|e| self.err("reading events", e))
+    }
+
+    /// The JSON of one event.
+    pub fn event(&mut self, id: u64) -> Result<Option<String>, StoreError> {
+        self.db
+            .query_opt(ONE, &[Param::Int(as_i64(id))], |r| r.text(0))
+            .map_err(|e| self.err("reading an event", e))
+    }
+
+    /// Events by kind and whether they are open: `(kind, open, count)`.
+    pub fn event_counts(&mut self) -> Result<Vec<(String, bool, u64)>, StoreError> {
+        self.db
+            .query(COUNTS, &[], |r| {
+                Ok((r.text(0)?, r.int(1)? != 0, r.uint(2)?))
+            })
+            .map_err(|e| self.err("counting events", e))
+    }
+}

@@ -1,0 +1,113 @@
+//! Series in the store: the change points the replay writes in batches
+//! (the store's hot path) and the points the API, reports and the CLI read
+//! back for an entity and a time range.
+
+use signal::{BinRow, Values};
+
+use crate::db::Param;
+use crate::{as_i64, Store, StoreError};
+
+/// One stored point of a series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Point {
+    /// Bin start, Unix seconds.
+    pub bin_start: u64,
+    /// The values.
+    pub values: Values,
+}
+
+/// The id of an entity, added when new. (`DO UPDATE` rather than `DO
+/// NOTHING`, which would return no row for an existing name.)
+const ENTITY_ID: &str = "INSERT INTO entities (name) VALUES (?1)
+    ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id";
+
+/// A point: values in the order of [`Values::NAMES`].
+const PUT_POINT: &str = "INSERT INTO series (entity, bin_start, visible_24s, visible_48s,
+        visible_prefixes, announcements, withdrawals, path_changes, origin_changes,
+        full_feed_v4, full_feed_v6)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+    ON CONFLICT (entity, bin_start) DO UPDATE SET
+        visible_24s = excluded.visible_24s, visible_48s = excluded.visible_48s,
+        visible_prefixes = excluded.visible_prefixes, announcements = excluded.announcements,
+        withdrawals = excluded.withdrawals, path_changes = excluded.path_changes,
+        origin_changes = excluded.origin_changes, full_feed_v4 = excluded.full_feed_v4,
+        full_feed_v6 = excluded.full_feed_v6";
+
+/// MAX over the primary key (entity, bin_start): one seek.
+const LATEST: &str = "SELECT MAX(bin_start) FROM series
+    WHERE entity = (SELECT id FROM entities WHERE name = 'world')";
+
+const POINTS: &str = "SELECT bin_start, visible_24s, visible_48s, visible_prefixes,
+        announcements, withdrawals, path_changes, origin_changes, full_feed_v4, full_feed_v6
+    FROM series JOIN entities ON entities.id = series.entity
+    WHERE entities.name = ?1 AND bin_start >= ?2 AND bin_start < ?3
+    ORDER BY bin_start";
+
+impl Store {
+    /// Writes series rows in one transaction (a later row of the same
+    /// entity and bin replaces an earlier one).
+    pub fn write_rows(&mut self, rows: &[BinRow]) -> Result<(), StoreError> {
+        let Store { db, entity_ids, .. } = self;
+        let written = db.transaction(|tx| {
+            let mut ids = Vec::with_capacity(rows.len());
+            for row in rows {
+                let id = match entity_ids.get(&row.entity) {
+                    Some(&id) => id,
+                    None => {
+                        let name = row.entity.to_string();
+                        let id = tx.query_one(ENTITY_ID, &[Param::Text(&name)], |r| r.int(0))?;
+                        entity_ids.insert(row.entity, id);
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+            tx.execute_each(
+                PUT_POINT,
+                rows.iter().zip(ids).map(|(row, id)| {
+                    let [a, b, c, d, e, f, g, h, i] =
+                        row.values.to_array().map(|v| Param::Int(as_i64(v)));
+                    let bin_start = Param::Int(as_i64(row.bin_start));
+                    [Param::Int(id), bin_start, a, b, c, d, e, f, g, h, i]
+                }),
+            )
+        });
+        if written.is_err() {
+            // Ids handed out inside the rolled-back transaction are void.
+            self.entity_ids.clear();
+        }
+        written.map_err(|e| self.err("writing series", e))
+    }
+
+    /// The stored points of `entity` (e.g. `country/KP`) with bins in
+    /// `[from, to)`, in time order.
+    pub fn series(&mut self, entity: &str, from: u64, to: u64) -> Result<Vec<Point>, StoreError> {
+        let params = [
+            Param::Text(entity),
+            Param::Int(as_i64(from)),
+            Param::Int(as_i64(to)),
+        ];
+        self.db
+            .query(POINTS, &params, |r| {
+                let mut values = [0u64; 9];
+                for (i, v) in values.iter_mut().enumerate() {
+                    *v = r.uint(i + 1)?;
+                }
+                Ok(Point {
+                    bin_start: r.uint(0)?,
+                    values: Values::from_array(values),
+                })
+            })
+            .map_err(|e| self.err("reading series", e))
+    }
+
+    /// The start of the latest bin stored for `world`, which every bin
+    /// with data touches: the "now" of the data, which is not the wall
+    /// clock when history is replayed. `None` when nothing is stored.
+    pub fn latest_bin(&mut self) -> Result<Option<u64>, StoreError> {
+        self.db
+            .query_opt(LATEST, &[], |r| r.opt_int(0))
+            .map(|bin| bin.flatten().map(|b| u64::try_from(b).unwrap_or(0)))
+            .map_err(|e| self.err("reading the latest bin", e))
+    }
+}
