@@ -202,13 +202,14 @@ pub async fn events(
         to,
         active: p.active.unwrap_or(false),
     };
-    let texts = state.with_store(move |s| s.events(&q)).await?;
+    // One more than a page says whether another page follows.
+    let texts = state
+        .with_store(move |s| s.events_page(&q, after, limit + 1))
+        .await?;
     let mut events: Vec<Value> = texts
         .iter()
         .filter_map(|t| serde_json::from_str::<Value>(t).ok())
-        .filter(|e| e["id"].as_u64().is_some_and(|id| id > after))
         .collect();
-    events.sort_by_key(|e| e["id"].as_u64());
     let next = (events.len() > limit)
         .then(|| events.get(limit - 1).and_then(|e| e["id"].as_u64()))
         .flatten();

@@ -31,20 +31,39 @@ const PUT_EVENT: &str = r#"INSERT INTO events (id, entity, kind, severity, start
 
 const LAST_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM events";
 
-/// The typed `CAST` lets PostgreSQL infer the type of a parameter that
-/// may be NULL.
-const SELECT: &str = r#"SELECT json FROM events
+/// The events an [`EventQuery`] selects (parameters 1 to 4). The typed
+/// `CAST` lets PostgreSQL infer the type of a parameter that may be NULL.
+macro_rules! selected {
+    () => {
+        r#"SELECT json FROM events
     WHERE (CAST(?1 AS TEXT) IS NULL OR entity = ?1)
       AND start < ?3
       AND ("end" IS NULL OR "end" >= ?2)
-      AND (?4 = 0 OR "end" IS NULL)
-    ORDER BY start, id"#;
+      AND (?4 = 0 OR "end" IS NULL)"#
+    };
+}
+
+const SELECT: &str = concat!(selected!(), " ORDER BY start, id");
+
+const PAGE: &str = concat!(selected!(), " AND id > ?5 ORDER BY id LIMIT ?6");
 
 const ONE: &str = "SELECT json FROM events WHERE id = ?1";
 
 /// Open as 1 or 0 rather than a boolean, which SQLite does not have.
 const COUNTS: &str = r#"SELECT kind, CASE WHEN "end" IS NULL THEN 1 ELSE 0 END, COUNT(*)
     FROM events GROUP BY 1, 2 ORDER BY 1, 2"#;
+
+impl EventQuery {
+    /// The parameters of [`selected!`].
+    fn params(&self) -> [Param<'_>; 4] {
+        [
+            self.entity.as_deref().into(),
+            Param::Int(as_i64(self.from.unwrap_or(0))),
+            Param::Int(as_i64(self.to.unwrap_or(u64::MAX))),
+            Param::Int(self.active.into()),
+        ]
+    }
+}
 
 impl Store {
     /// Writes events (a later state of an event replaces the stored one)
@@ -91,14 +110,31 @@ impl Store {
 
     /// The JSON of the events `query` selects, by start then id.
     pub fn events(&mut self, query: &EventQuery) -> Result<Vec<String>, StoreError> {
-        let params = [
-            query.entity.as_deref().into(),
-            Param::Int(as_i64(query.from.unwrap_or(0))),
-            Param::Int(as_i64(query.to.unwrap_or(u64::MAX))),
-            Param::Int(query.active.into()),
-        ];
+        let params = query.params();
         self.db
             .query(SELECT, &params, |r| r.text(0))
+            .map_err(|e| self.err("reading events", e))
+    }
+
+    /// A page of the events `query` selects: at most `limit` with ids
+    /// after `after`, by id (a stable order while events are added).
+    pub fn events_page(
+        &mut self,
+        query: &EventQuery,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let [entity, from, to, active] = query.params();
+        let params = [
+            entity,
+            from,
+            to,
+            active,
+            Param::Int(as_i64(after)),
+            Param::Int(i64::try_from(limit).unwrap_or(i64::MAX)),
+        ];
+        self.db
+            .query(PAGE, &params, |r| r.text(0))
             .map_err(|e| self.err("reading events", e))
     }
 

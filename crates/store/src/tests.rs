@@ -303,6 +303,14 @@ fn events_are_replaced_by_their_later_state_and_selected_by_entity_time_and_stat
             ..EventQuery::default()
         };
         assert_eq!(select(&mut store, window), [2]);
+        let mut page = |after, limit| {
+            ids(&store
+                .events_page(&EventQuery::default(), after, limit)
+                .unwrap())
+        };
+        assert_eq!(page(0, 2), [1, 2], "{}", db.target);
+        assert_eq!(page(2, 2), [3]);
+        assert_eq!(page(3, 2), Vec::<u64>::new());
         let one = store.event(1).unwrap().unwrap();
         let one: serde_json::Value = serde_json::from_str(&one).unwrap();
         assert_eq!(one["end"], "1970-01-01T00:31:40Z");
