@@ -6,10 +6,11 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::attr::Attributes;
-use crate::bgp::{Message, Update};
+use crate::bgp::Message;
+use crate::changes::{self, Change};
 use crate::error::{ErrorKind, Result, WireError};
 use crate::mrt::{mrt_type, Peer, PeerIndexTable, RawRecord, Record, RibFamily};
-use crate::prefix::{Nlri, Prefix};
+use crate::prefix::Prefix;
 
 /// The peers of the last PEER_INDEX_TABLE of a file, owned so that RIB
 /// records after it can name them.
@@ -265,48 +266,28 @@ where
                 ..base
             };
             let attrs = update.attributes(msg.attr_context());
-            if let Some((afi, safi)) = end_of_rib(&update, &attrs) {
-                emit(&Entry {
-                    kind: EntryKind::EndOfRib { afi, safi },
-                    ..entry
+            changes::walk(&update, &attrs, msg.add_path, opaque, |change| {
+                emit(&match change {
+                    Change::EndOfRib { afi, safi } => Entry {
+                        kind: EntryKind::EndOfRib { afi, safi },
+                        ..entry
+                    },
+                    Change::Withdraw(nlri) => Entry {
+                        kind: EntryKind::Withdraw,
+                        prefix: Some(nlri.prefix),
+                        path_id: nlri.path_id,
+                        ..entry
+                    },
+                    Change::Announce(nlri, next_hop) => Entry {
+                        kind: EntryKind::Announce,
+                        prefix: Some(nlri.prefix),
+                        path_id: nlri.path_id,
+                        attrs: Some(&attrs),
+                        next_hop,
+                        ..entry
+                    },
                 });
-                return Ok(());
-            }
-            let withdraw = |nlri: Nlri| Entry {
-                kind: EntryKind::Withdraw,
-                prefix: Some(nlri.prefix),
-                path_id: nlri.path_id,
-                ..entry
-            };
-            for nlri in update.withdrawn(msg.add_path) {
-                emit(&withdraw(nlri?));
-            }
-            let is_opaque = |family: Option<_>| u32::from(family.is_none());
-            *opaque += attrs.mp_unreach.map_or(0, |u| is_opaque(u.family()));
-            *opaque += attrs.mp_reach.map_or(0, |r| is_opaque(r.family()));
-            if let Some(unreach) = attrs.mp_unreach {
-                for nlri in unreach.nlri() {
-                    emit(&withdraw(nlri?));
-                }
-            }
-            let announce = |nlri: Nlri, next_hop: Option<IpAddr>| Entry {
-                kind: EntryKind::Announce,
-                prefix: Some(nlri.prefix),
-                path_id: nlri.path_id,
-                attrs: Some(&attrs),
-                next_hop,
-                ..entry
-            };
-            let v4_next_hop = attrs.next_hop.map(IpAddr::V4);
-            for nlri in update.announced(msg.add_path) {
-                emit(&announce(nlri?, v4_next_hop));
-            }
-            if let Some(reach) = attrs.mp_reach {
-                for nlri in reach.nlri() {
-                    emit(&announce(nlri?, reach.next_hop_addr()));
-                }
-            }
-            attr_result(&attrs)?;
+            })?;
             // A message cut short by its record loses the routes that were
             // in the missing bytes: say so even when the cut fell between
             // two routes.
@@ -314,24 +295,6 @@ where
         }
         Record::Other => Ok(()),
     }
-}
-
-/// The family an End-of-RIB marker closes (RFC 4724 §2), if `update` is one.
-fn end_of_rib(update: &Update<'_>, attrs: &Attributes<'_>) -> Option<(u16, u8)> {
-    if update.is_end_of_rib() {
-        return Some((1, 1));
-    }
-    // Only an update whose one attribute is an empty MP_UNREACH_NLRI; the
-    // cheap tests first, as every update passes through here.
-    let unreach = attrs.mp_unreach.filter(|u| u.nlri_bytes().is_empty())?;
-    let alone = update.withdrawn(false).is_empty()
-        && update.announced(false).is_empty()
-        && attrs.raw().count() == 1;
-    alone.then_some((unreach.afi, unreach.safi))
-}
-
-fn attr_result(attrs: &Attributes<'_>) -> Result<()> {
-    attrs.error.map_or(Ok(()), Err)
 }
 
 /// Next hop of a table-dump route: MP_REACH's when present (IPv6 routes,

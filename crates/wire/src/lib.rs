@@ -20,6 +20,7 @@ pub mod aspath;
 pub mod attr;
 pub mod bgp;
 pub mod bmp;
+pub mod changes;
 pub mod encode;
 pub mod entry;
 pub mod error;

@@ -3,15 +3,13 @@
 //! (or an End-of-RIB), Peer Up and Peer Down the session's events; the
 //! other messages mean nothing to the routing state.
 
-use std::net::IpAddr;
-
 use super::{AddPath, Message, PeerHeader, RouteMonitoring};
 use crate::attr::{AttrContext, Attributes};
-use crate::bgp::Update;
+use crate::changes::{self, Change};
 use crate::entry::Visit;
 use crate::error::Result;
 use crate::event::{EventKind, PeerKey, RouteEvent};
-use crate::prefix::{Afi, Nlri};
+use crate::prefix::Afi;
 
 /// Delivers the route events of `msg` to `out`, in message order, and
 /// returns what was delivered and the first problem met (events before it
@@ -96,63 +94,29 @@ where
     F: FnMut(&RouteEvent<'_, '_>),
 {
     let attrs = rm.attributes(add_path);
-    if end_of_rib(&rm.update, &attrs).is_some() {
-        emit(&RouteEvent {
-            kind: EventKind::EndOfRib,
-            ..base
-        });
-        return Ok(());
-    }
     let ipv4_add_path = add_path.applies(&rm.peer, Afi::Ipv4.code(), 1);
-    let withdraw = |nlri: Nlri| RouteEvent {
-        kind: EventKind::Withdraw,
-        prefix: Some(nlri.prefix),
-        path_id: nlri.path_id,
-        ..base
-    };
-    for nlri in rm.update.withdrawn(ipv4_add_path) {
-        emit(&withdraw(nlri?));
-    }
-    let is_opaque = |family: Option<Afi>| u32::from(family.is_none());
-    *opaque += attrs.mp_unreach.map_or(0, |u| is_opaque(u.family()));
-    *opaque += attrs.mp_reach.map_or(0, |r| is_opaque(r.family()));
-    if let Some(unreach) = attrs.mp_unreach {
-        for nlri in unreach.nlri() {
-            emit(&withdraw(nlri?));
-        }
-    }
-    let announce = |nlri: Nlri, next_hop: Option<IpAddr>| RouteEvent {
-        kind: EventKind::Announce,
-        prefix: Some(nlri.prefix),
-        path_id: nlri.path_id,
-        attrs: Some(&attrs),
-        next_hop,
-        ..base
-    };
-    let ipv4_next_hop = attrs.next_hop.map(IpAddr::V4);
-    for nlri in rm.update.announced(ipv4_add_path) {
-        emit(&announce(nlri?, ipv4_next_hop));
-    }
-    if let Some(reach) = attrs.mp_reach {
-        for nlri in reach.nlri() {
-            emit(&announce(nlri?, reach.next_hop_addr()));
-        }
-    }
-    attrs.error.map_or(Ok(()), Err)
-}
-
-/// The family an End-of-RIB marker closes (RFC 4724 §2), if `update` is
-/// one: an UPDATE with nothing in it (IPv4 unicast), or whose only
-/// attribute is an MP_UNREACH_NLRI without routes.
-fn end_of_rib(update: &Update<'_>, attrs: &Attributes<'_>) -> Option<(u16, u8)> {
-    if update.is_end_of_rib() {
-        return Some((Afi::Ipv4.code(), 1));
-    }
-    let unreach = attrs.mp_unreach.filter(|u| u.nlri_bytes().is_empty())?;
-    let alone = update.withdrawn(false).is_empty()
-        && update.announced(false).is_empty()
-        && attrs.raw().count() == 1;
-    alone.then_some((unreach.afi, unreach.safi))
+    changes::walk(&rm.update, &attrs, ipv4_add_path, opaque, |change| {
+        emit(&match change {
+            Change::EndOfRib { .. } => RouteEvent {
+                kind: EventKind::EndOfRib,
+                ..base
+            },
+            Change::Withdraw(nlri) => RouteEvent {
+                kind: EventKind::Withdraw,
+                prefix: Some(nlri.prefix),
+                path_id: nlri.path_id,
+                ..base
+            },
+            Change::Announce(nlri, next_hop) => RouteEvent {
+                kind: EventKind::Announce,
+                prefix: Some(nlri.prefix),
+                path_id: nlri.path_id,
+                attrs: Some(&attrs),
+                next_hop,
+                ..base
+            },
+        });
+    })
 }
 
 impl<'a> RouteMonitoring<'a> {
@@ -187,6 +151,6 @@ impl<'a> RouteMonitoring<'a> {
     /// The family (AFI, SAFI) whose initial routes the peer has now all
     /// sent, when the UPDATE is an End-of-RIB marker (RFC 4724 §2).
     pub fn end_of_rib(&self) -> Option<(u16, u8)> {
-        end_of_rib(&self.update, &self.attributes(AddPath::NONE))
+        changes::end_of_rib(&self.update, &self.attributes(AddPath::NONE))
     }
 }
