@@ -15,7 +15,7 @@ use store::Point;
 
 use crate::escape::html as esc;
 use crate::series::{churn_bars, churn_peaks, steps, Window};
-use crate::words::{clock, number, short_date, thousands};
+use crate::words::{clock, compact, number, short_date};
 
 /// Width of the drawing, in user units.
 pub const WIDTH: f64 = 960.0;
@@ -302,7 +302,7 @@ pub fn render(chart: &Chart<'_>) -> String {
             "<text x=\"{}\" y=\"{}\">{}</text>\n",
             f(LEFT - 6.0),
             f(y(v) + 4.0),
-            thousands(v as u64)
+            compact(v as u64)
         ));
         v += step;
     }
@@ -310,7 +310,7 @@ pub fn render(chart: &Chart<'_>) -> String {
         "<text x=\"{}\" y=\"{}\">{}</text>\n",
         f(LEFT - 6.0),
         f(CHURN_TOP + 10.0),
-        thousands(churn_max as u64)
+        compact(churn_max as u64)
     ));
     s.push_str(&format!(
         "<text x=\"{}\" y=\"{}\">0</text>\n",

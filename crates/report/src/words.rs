@@ -103,6 +103,21 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count short enough for an axis label: `950`, `9,999`, `12.5k`,
+/// `3.85M`.
+pub fn compact(n: u64) -> String {
+    let scaled = |divisor: f64, unit: &str| {
+        let text = format!("{:.2}", n as f64 / divisor);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        format!("{text}{unit}")
+    };
+    match n {
+        0..=9_999 => thousands(n),
+        10_000..=999_999 => scaled(1e3, "k"),
+        _ => scaled(1e6, "M"),
+    }
+}
+
 /// A share as a percentage: `100%`, `67%`, `0.4%`.
 pub fn percent(share: f64) -> String {
     let p = share * 100.0;
@@ -115,6 +130,9 @@ pub fn percent(share: f64) -> String {
 
 /// A number without needless decimals: `4`, `3.2`, `0.125`.
 pub fn number(x: f64) -> String {
+    if x >= 1000.0 && x.fract() == 0.0 && x < u64::MAX as f64 {
+        return thousands(x as u64);
+    }
     let text = format!("{x:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" {
@@ -250,6 +268,11 @@ mod tests {
         assert_eq!(percent(2.0 / 3.0), "67%");
         assert_eq!(number(4.0), "4");
         assert_eq!(number(3.2), "3.2");
+        assert_eq!(number(3_852_587.0), "3,852,587");
+        assert_eq!(compact(9_999), "9,999");
+        assert_eq!(compact(12_500), "12.5k");
+        assert_eq!(compact(3_852_587), "3.85M");
+        assert_eq!(compact(2_000_000), "2M");
         assert_eq!(list(&["a".into(), "b".into(), "c".into()]), "a, b and c");
         assert_eq!(capitalize("the Netherlands"), "The Netherlands");
     }
