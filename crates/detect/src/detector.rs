@@ -239,7 +239,7 @@ impl Detector {
                 bin += step;
             }
             if gap {
-                self.restart_after_gap(bin);
+                self.restart_after_gap(last_rows + step, bin);
             }
         }
         self.closed_until = Some(bin);
@@ -256,12 +256,29 @@ impl Detector {
     }
 
     /// After a day and more without a single change anywhere (archives
-    /// years apart), the time between was not watched: pending drops are
-    /// forgotten and baselines warm up again from `bin`.
-    fn restart_after_gap(&mut self, bin: u64) {
+    /// years apart), the time between was not watched: open events end
+    /// where the data stopped (`data_end`), with a `data_gap` hint, since
+    /// nobody can say how they went on; pending drops are forgotten and
+    /// baselines warm up again from `bin`.
+    fn restart_after_gap(&mut self, data_end: u64, bin: u64) {
+        for (id, mut event) in std::mem::take(&mut self.open) {
+            event.end = Some(data_end.max(event.start));
+            event.last_change = data_end;
+            event.hints.push(Hint::DataGap {
+                since: data_end,
+                until: bin,
+            });
+            self.changed.insert(id, event);
+        }
+        self.watch.clear();
         for track in self.tracks.values_mut() {
             track.drop_since = None;
             track.suppressed = false;
+            track.outage = None;
+            track.recovered_since = None;
+            track.instability = None;
+            track.quiet_since = None;
+            track.unstable = None;
             track.losses.clear();
             track.history.restart(bin);
         }

@@ -149,6 +149,15 @@ pub enum Hint {
         /// When the first of them went down, Unix seconds.
         at: u64,
     },
+    /// The data stopped while the event was open (archives with a gap of
+    /// a day or more): it was ended where the data stopped, and how it
+    /// went on is unknown.
+    DataGap {
+        /// The end of the last data before the gap, Unix seconds.
+        since: u64,
+        /// Where the data resumed.
+        until: u64,
+    },
 }
 
 impl Hint {
@@ -162,6 +171,7 @@ impl Hint {
             Hint::Upstreams { .. } => "upstreams",
             Hint::Vantage { .. } => "vantage",
             Hint::PeerReset { .. } => "peer_reset",
+            Hint::DataGap { .. } => "data_gap",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! What an alert reports: the moments an event starts, gets worse, gets
-//! better and ends. The detector hands out an event's whole state each
+//! better and ends (or is cut off by a gap in the data). The detector hands out an event's whole state each
 //! time it changes; [`Transitions`] turns that stream of states into
 //! these moments, remembering only the open events' severities.
 
@@ -18,16 +18,19 @@ pub enum Transition {
     Deescalation,
     /// It ended: routes came back, or churn calmed down.
     Restore,
+    /// The data stopped while it was open: it ended there, unresolved.
+    DataGap,
 }
 
 impl Transition {
-    /// `start`, `escalation`, `deescalation` or `restore`.
+    /// `start`, `escalation`, `deescalation`, `restore` or `data_gap`.
     pub fn as_str(self) -> &'static str {
         match self {
             Transition::Start => "start",
             Transition::Escalation => "escalation",
             Transition::Deescalation => "deescalation",
             Transition::Restore => "restore",
+            Transition::DataGap => "data_gap",
         }
     }
 
@@ -36,7 +39,7 @@ impl Transition {
     pub fn time(self, event: &Event) -> u64 {
         match self {
             Transition::Start => event.start,
-            Transition::Restore => event.end.unwrap_or(event.last_change),
+            Transition::Restore | Transition::DataGap => event.end.unwrap_or(event.last_change),
             Transition::Escalation | Transition::Deescalation => event.last_change,
         }
     }
@@ -75,7 +78,15 @@ impl Transitions {
         if event.end.is_some() {
             self.open.remove(&event.id);
             self.ended.insert(event.id);
-            out.push(Transition::Restore);
+            let unresolved = event
+                .hints
+                .iter()
+                .any(|h| matches!(h, crate::event::Hint::DataGap { .. }));
+            out.push(if unresolved {
+                Transition::DataGap
+            } else {
+                Transition::Restore
+            });
         } else {
             self.open.insert(event.id, event.severity);
         }
@@ -122,5 +133,13 @@ mod tests {
         assert_eq!(t.observe(&state(1, Warning, Some(900))), []);
         // Raised and ended between two looks: both moments.
         assert_eq!(t.observe(&state(2, Dark, Some(400))), [Start, Restore]);
+        // Ended by a gap in the data: no restore, the data stopped.
+        assert_eq!(t.observe(&state(3, Dark, None)), [Start]);
+        let mut cut = state(3, Dark, Some(900));
+        cut.hints.push(crate::event::Hint::DataGap {
+            since: 900,
+            until: 90_000,
+        });
+        assert_eq!(t.observe(&cut), [DataGap]);
     }
 }

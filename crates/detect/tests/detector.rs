@@ -463,6 +463,38 @@ fn an_outage_ends_when_the_routes_came_back_after_holding_restore_after() {
 }
 
 #[test]
+fn an_outage_open_when_the_data_stops_ends_there_with_a_data_gap_hint() {
+    let geo = registry();
+    let mut w = World::new(&geo, 6);
+    let drop = T0 + 2 * HOUR + 60;
+    w.at(drop);
+    w.withdraw_all(&KP);
+    w.at(drop + 20 * 60);
+    let last = w.now;
+    // Nothing at all for three days (the next archive starts then), not
+    // even the partial peer's noise.
+    let resumed = last + 3 * DAY;
+    w.next_flap = resumed - resumed % BIN;
+    w.at(resumed + 2 * BIN);
+    for entity in ["country/KP", "as/131279"] {
+        let kp = w.of(entity, EventKind::Outage);
+        assert_eq!(kp.len(), 1, "{:?}", brief(&w.events()));
+        let end = kp[0].end.expect("ended at the gap");
+        assert!(
+            end > drop && end <= last + BIN,
+            "{entity}: end {end}, last data {last}"
+        );
+        match hint(&kp[0], "data_gap") {
+            Some(Hint::DataGap { since, until }) => {
+                assert_eq!(*since, end);
+                assert!(*until >= resumed - BIN, "{until}");
+            }
+            other => panic!("{entity}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn a_drop_before_the_restore_is_confirmed_keeps_the_same_outage_open() {
     let geo = registry();
     let mut w = World::new(&geo, 6);

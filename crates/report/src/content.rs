@@ -517,6 +517,15 @@ fn hint_section(hint: &Hint, event: &EventView, name: &EntityName) -> Option<Sec
                 ))],
             )
         }
+        Hint::DataGap { since, until } => section(
+            "data-gap",
+            "The data stops".into(),
+            vec![Block::Para(format!(
+                "The routing data stops at {} and resumes only at {}, while the event was still                  open. It is shown as ending where the data stops; whether {who} came back then,                  later or not at all cannot be told from this data.",
+                when(*since),
+                when(*until)
+            ))],
+        ),
     })
 }
 

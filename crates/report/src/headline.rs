@@ -185,6 +185,10 @@ fn clauses(event: &EventView, open: bool) -> Vec<String> {
                 when(*at),
                 if peers.len() == 1 { "its" } else { "their" }
             )),
+            Hint::DataGap { since, .. } => out.push(format!(
+                "the data stops at {} with the event still open, so how long it lasted is unknown",
+                when(*since)
+            )),
             _ => {}
         }
     }

@@ -32,6 +32,7 @@ fn text(alert: &Alert, event: &Value, info: Option<&EntityInfo>, bin_secs: u64) 
         ("deescalation", _) => format!("Better: now {severity}"),
         ("restore", Some("instability")) => "Stable again".to_owned(),
         ("restore", _) => "Restored".to_owned(),
+        ("data_gap", _) => "Data stopped, end unknown".to_owned(),
         (other, _) => other.to_owned(),
     };
     let headline = report::headline(event, info, bin_secs)
