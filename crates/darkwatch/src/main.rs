@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod dump;
 mod events;
+mod fetch;
 mod pipeline;
 mod progress;
 mod replay;
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Print the route entries of MRT archives, one per line, as `bgpdump -m` does (or as JSON).
     Dump(dump::DumpArgs),
+    /// Download a collector's archive files over a time range from RouteViews or RIPE RIS.
+    Fetch(fetch::FetchArgs),
     /// Replay MRT archives in event time into the route table (and with --db, series into the store).
     Replay(replay::ReplayArgs),
     /// Print an entity's series from the store (country/KP, as/131279, prefix/...).
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Dump(args) => dump::run(&args),
+        Command::Fetch(args) => fetch::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Signals(args) => signals::run(&args),
         Command::Events(args) => events::run(&args),

@@ -36,8 +36,11 @@ pub enum ReplayFormat {
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
     /// MRT archives: table dumps and update files, in any order.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "from", value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Or the archives of --collector over a time range, fetched first.
+    #[command(flatten)]
+    archive: crate::fetch::ArchiveArgs,
     /// Name of the collector of every file (default: guessed from each
     /// file's name, e.g. `rrc06`, `route-views.jinx`).
     #[arg(long)]
@@ -302,7 +305,10 @@ impl Replayed {
 
 /// Runs `replay`.
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let inputs = inputs_of(&args.files, args.collector.as_deref());
+    let files = args
+        .archive
+        .files(&args.files, args.collector.as_deref(), !args.no_progress)?;
+    let inputs = inputs_of(&files, args.collector.as_deref());
     let registry = match args.db {
         Some(_) => Some(load_registry(&args.registry)?),
         None => None,

@@ -7,8 +7,10 @@
 //! and collectors).
 
 pub mod archive;
+pub mod fetch;
 pub mod records;
 pub mod replay;
+pub mod rislive;
 
 pub use archive::{Compression, OpenError};
 pub use records::{Damage, DamageKind, MrtReader, RecordAt};

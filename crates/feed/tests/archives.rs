@@ -2,26 +2,21 @@
 //! whatever the format, multi-member streams read whole, truncated streams
 //! keep what came before the break, and corrupted bytes never stop it.
 
+#[path = "support/data.rs"]
+mod data;
+
+use data::mrt;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use feed::{DamageKind, MrtReader};
 
-fn data(rel: &str) -> PathBuf {
-    let root = match std::env::var_os("DARKWATCH_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    };
-    let p = root.join("mrt").join(rel);
-    assert!(p.is_file(), "test archive missing: {}", p.display());
-    p
-}
-
 /// The jinx update file, decompressed: 34 KB of bzip2, 2,000+ records.
 fn plain_updates() -> Vec<u8> {
     let mut out = Vec::new();
     bzip2::read::MultiBzDecoder::new(
-        std::fs::File::open(data(
+        std::fs::File::open(mrt(
             "routeviews-jinx/routeviews.route-views.jinx.updates.1427846400.bz2",
         ))
         .unwrap(),
@@ -210,7 +205,7 @@ fn archives_of_different_years_concatenated_read_whole() {
     let plain = plain_updates();
     let mut rrc06 = Vec::new();
     flate2::read::MultiGzDecoder::new(
-        std::fs::File::open(data("ris-rrc06/ris.rrc06.updates.1401488100.gz")).unwrap(),
+        std::fs::File::open(mrt("ris-rrc06/ris.rrc06.updates.1401488100.gz")).unwrap(),
     )
     .read_to_end(&mut rrc06)
     .unwrap();

@@ -2,25 +2,17 @@
 //! of the files, table dumps first, and counts that match an independent
 //! count from Debian's `bgpdump -m` on every archive it reads correctly.
 
+#[path = "support/data.rs"]
+mod data;
+
+use data::mrt_dir;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use feed::{collector_of, replay, replay_with_progress, Progress, ReplayInput, ReplaySummary};
 use wire::event::{EventKind, Timestamp};
-
-fn data_dir() -> PathBuf {
-    let root = match std::env::var_os("DARKWATCH_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    };
-    assert!(
-        root.join("mrt").is_dir(),
-        "test data missing: {}",
-        root.display()
-    );
-    root.join("mrt")
-}
 
 fn run(paths: &[PathBuf]) -> (ReplaySummary, Vec<(Timestamp, EventKind, bool)>) {
     let inputs: Vec<_> = paths.iter().map(|p| ReplayInput::guess(p)).collect();
@@ -49,17 +41,17 @@ fn collectors_are_named_as_the_archives_name_them() {
         ("ripe-bgpdump/bview.20020722.2337.gz", "ripe-bgpdump"),
     ];
     for (file, want) in cases {
-        assert_eq!(collector_of(&data_dir().join(file)), want, "{file}");
+        assert_eq!(collector_of(&mrt_dir().join(file)), want, "{file}");
     }
 }
 
 #[test]
 fn tables_first_then_updates_in_time_order_whatever_the_order_given() {
-    let dir = data_dir().join("routeviews-jinx");
+    let dir = mrt_dir().join("routeviews-jinx");
     let rib = dir.join("routeviews.route-views.jinx.ribs.1401487200.bz2");
     let later = dir.join("routeviews.route-views.jinx.updates.1427846400.bz2");
     let early = dir.join("routeviews.route-views.jinx.updates.1401493500.bz2");
-    let rrc06 = data_dir().join("ris-rrc06/ris.rrc06.updates.1401488100.gz");
+    let rrc06 = mrt_dir().join("ris-rrc06/ris.rrc06.updates.1401488100.gz");
     let (summary, events) = run(&[later.clone(), rrc06.clone(), early.clone(), rib.clone()]);
     assert_eq!(summary.files, 4);
     assert_eq!(summary.collectors, ["route-views.jinx", "rrc06"]);
@@ -121,7 +113,7 @@ fn event_counts_match_bgpdump_on_every_archive_it_reads_correctly() {
         "rrc00_2000.03_updates.20000325.0345.gz",
     ];
     let mut checked = 0;
-    for dir in std::fs::read_dir(data_dir()).unwrap() {
+    for dir in std::fs::read_dir(mrt_dir()).unwrap() {
         let dir = dir.unwrap().path();
         if !dir.is_dir() {
             continue;
@@ -145,7 +137,7 @@ fn event_counts_match_bgpdump_on_every_archive_it_reads_correctly() {
 
 #[test]
 fn a_table_dump_ends_with_end_of_rib_for_each_peer_it_listed() {
-    let rib = data_dir().join("ripe-bgpdump/bview.20020722.2337.gz");
+    let rib = mrt_dir().join("ripe-bgpdump/bview.20020722.2337.gz");
     let (summary, events) = run(std::slice::from_ref(&rib));
     assert_eq!(summary.end_of_ribs as usize, summary.peers);
     let eor: Vec<_> = events
@@ -159,11 +151,11 @@ fn a_table_dump_ends_with_end_of_rib_for_each_peer_it_listed() {
 
 #[test]
 fn progress_grows_to_every_byte_and_record_of_every_file() {
-    let dir = data_dir().join("routeviews-jinx");
+    let dir = mrt_dir().join("routeviews-jinx");
     let paths = [
         dir.join("routeviews.route-views.jinx.ribs.1401487200.bz2"),
         dir.join("routeviews.route-views.jinx.updates.1401493500.bz2"),
-        data_dir().join("ris-rrc06/ris.rrc06.updates.1401488100.gz"),
+        mrt_dir().join("ris-rrc06/ris.rrc06.updates.1401488100.gz"),
     ];
     let inputs: Vec<_> = paths.iter().map(|p| ReplayInput::guess(p)).collect();
     let mut seen: Vec<Progress> = Vec::new();
