@@ -7,6 +7,7 @@
 //! and collectors).
 
 pub mod archive;
+pub mod bmp_station;
 pub mod fetch;
 pub mod records;
 pub mod replay;
