@@ -7,8 +7,10 @@
 //! and collectors).
 
 pub mod archive;
+pub mod bgp_collector;
 pub mod bmp_station;
 pub mod fetch;
+mod framing;
 pub mod records;
 pub mod replay;
 pub mod rislive;

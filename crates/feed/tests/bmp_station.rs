@@ -7,10 +7,13 @@
 //! the reader without losing anything. Last, a real router: GoBGP sends
 //! its routes to the station.
 
+#[path = "support/gobgp.rs"]
+mod gobgp;
+
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use feed::bmp_station::{listen, DownReason, RouterStats, Station, StationConfig, StationMessage};
 use tokio::io::AsyncWriteExt;
@@ -515,32 +518,9 @@ impl GoBgp {
         }
     }
 
-    /// Announces `prefix` with the path `131279` from the CLI, retrying
-    /// while the daemon's API is not up yet.
+    /// Announces `prefix` with the path `131279` from the CLI.
     async fn announce(&self, prefix: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let status = Command::new("gobgp")
-                .args(["-u", "127.0.0.1", "-p", &self.api_port.to_string()])
-                .args(["global", "rib", "add", prefix, "-a", "ipv4"])
-                .args([
-                    "origin",
-                    "igp",
-                    "aspath",
-                    "131279",
-                    "nexthop",
-                    "198.51.100.2",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("gobgp runs (Debian package gobgpd)");
-            if status.success() {
-                return;
-            }
-            assert!(Instant::now() < deadline, "gobgp never answered");
-            sleep(Duration::from_millis(200)).await;
-        }
+        gobgp::announce(self.api_port, prefix, PATIENCE).await;
     }
 }
 

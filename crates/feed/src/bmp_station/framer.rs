@@ -5,40 +5,32 @@
 use wire::bmp::message_len;
 use wire::WireError;
 
+use crate::framing::StreamBuffer;
+
 /// Bytes read from one router and not yet handed on as messages.
 #[derive(Debug, Default)]
 pub(super) struct Framer {
-    buf: Vec<u8>,
-    /// Where the first byte not yet handed on sits in `buf`: messages are
-    /// taken from the front without moving what follows each time.
-    start: usize,
+    buf: StreamBuffer,
 }
 
 impl Framer {
     /// Appends bytes read from the socket.
     pub(super) fn extend(&mut self, bytes: &[u8]) {
-        self.buf.drain(..self.start);
-        self.start = 0;
-        self.buf.extend_from_slice(bytes);
+        self.buf.extend(bytes);
     }
 
     /// The next whole message, copied out; `None` until one is complete.
     /// An error means the stream is out of step and cannot be read on.
     pub(super) fn next_message(&mut self) -> Result<Option<Vec<u8>>, WireError> {
-        let rest = self.buf.get(self.start..).unwrap_or_default();
-        let Some(len) = message_len(rest)? else {
-            return Ok(None);
-        };
-        let Some(message) = rest.get(..len) else {
-            return Ok(None);
-        };
-        self.start += len;
-        Ok(Some(message.to_vec()))
+        Ok(match message_len(self.buf.rest())? {
+            Some(len) => self.buf.take(len),
+            None => None,
+        })
     }
 
     /// Bytes of an incomplete message held.
     pub(super) fn pending(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.rest().len()
     }
 }
 
