@@ -13,8 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rib::{Delta, Rib, RibConfig};
-use wire::aspath::SegmentKind;
-use wire::attr::{AttrContext, Attributes, Origin};
+use wire::attr::{AttrContext, Attributes};
 use wire::encode::attr;
 use wire::event::{EventKind, RouteEvent, Timestamp};
 use wire::{AsnWidth, Prefix, Reader};
@@ -115,10 +114,8 @@ fn main() {
     let blobs: Vec<Vec<u8>> = (0..64u32)
         .map(|i| {
             let mut out = Vec::new();
-            attr::origin(&mut out, Origin::Igp);
             let path = [64_512 + i, 3356, 1299, 65_000 + i % 7];
-            attr::as_path(&mut out, &[(SegmentKind::Sequence, &path)], AsnWidth::Four)
-                .expect("encode path");
+            attr::route(&mut out, &path).expect("encode path");
             out
         })
         .collect();

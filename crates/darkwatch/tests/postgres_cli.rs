@@ -72,28 +72,11 @@ fn replay_events_and_serve_share_a_postgresql_store() {
     let files = synth(&kp_scenario(), dir.path());
     replay_into_db(&PathBuf::from(&url), &files);
 
-    let out = darkwatch(&[
-        "events",
-        "--db",
-        &url,
-        "--entity",
-        "country/KP",
-        "--format",
-        "json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let outage = text
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|e| {
-            e["kind"] == "outage" && e["start"].as_str().unwrap().starts_with("2014-12-22T16:15")
-        })
-        .unwrap_or_else(|| panic!("no 16:15 outage in\n{text}"));
+    let all = events(&PathBuf::from(&url));
+    let outage = events_of(&all, "country/KP", "outage")
+        .into_iter()
+        .find(|e| e["start"].as_str().unwrap().starts_with("2014-12-22T16:15"))
+        .unwrap_or_else(|| panic!("no 16:15 outage of country/KP in {all:?}"));
     assert_eq!(outage["worst_severity"], "dark");
 
     let server = Server::serve_db(&PathBuf::from(&url), &[]);

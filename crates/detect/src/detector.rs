@@ -464,21 +464,14 @@ impl Detector {
         let severity = severity(&cfg, track.value, ratio);
         let id = self.next_id;
         self.next_id += 1;
+        let signal = track.gauge.unwrap_or(Gauge::V24).name();
         let event = Event {
-            id,
-            entity,
-            kind: EventKind::Outage,
-            severity,
-            worst_severity: severity,
-            start: since,
-            end: None,
             last_change: t,
             min_ratio: ratio,
             baseline,
-            signal: track.gauge.unwrap_or(Gauge::V24).name(),
-            short: false,
             prefixes: affected,
             hints,
+            ..Event::raised(id, entity, EventKind::Outage, severity, since, signal)
         };
         track.outage = Some(id);
         track.drop_since = None;
@@ -610,20 +603,11 @@ impl Detector {
             Severity::Warning
         };
         let event = Event {
-            id,
-            entity,
-            kind: EventKind::Instability,
-            severity,
-            worst_severity: severity,
-            start,
-            end: None,
             last_change: end,
             min_ratio: ratio,
             baseline: threshold,
-            signal: "churn",
-            short: false,
-            prefixes: Vec::new(),
             hints,
+            ..Event::raised(id, entity, EventKind::Instability, severity, start, "churn")
         };
         track.instability = Some(id);
         track.quiet_since = None;

@@ -224,6 +224,35 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event just raised at `start`: at its first severity, open, with
+    /// no ratio, baseline, prefixes or hints yet (the detector fills in
+    /// what it knows).
+    pub fn raised(
+        id: u64,
+        entity: Entity,
+        kind: EventKind,
+        severity: Severity,
+        start: u64,
+        signal: &'static str,
+    ) -> Event {
+        Event {
+            id,
+            entity,
+            kind,
+            severity,
+            worst_severity: severity,
+            start,
+            end: None,
+            last_change: start,
+            min_ratio: 0.0,
+            baseline: 0.0,
+            signal,
+            short: false,
+            prefixes: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
     /// Seconds from start to end (or to `now` while open).
     pub fn duration_s(&self, now: u64) -> u64 {
         self.end.unwrap_or(now).saturating_sub(self.start)

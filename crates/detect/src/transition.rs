@@ -102,20 +102,15 @@ mod tests {
 
     fn state(id: u64, severity: Severity, end: Option<u64>) -> Event {
         Event {
-            id,
-            entity: Entity::World,
-            kind: EventKind::Outage,
-            severity,
-            worst_severity: severity,
-            start: 100,
             end,
-            last_change: 100,
-            min_ratio: 0.0,
-            baseline: 4.0,
-            signal: "visible_24s",
-            short: false,
-            prefixes: Vec::new(),
-            hints: Vec::new(),
+            ..Event::raised(
+                id,
+                Entity::World,
+                EventKind::Outage,
+                severity,
+                100,
+                "visible_24s",
+            )
         }
     }
 

@@ -25,8 +25,7 @@ use detect::{DetectConfig, Detector, Event, EventKind, Hint, PeerView, Severity,
 use geo::{RegistryTable, RegistryTableBuilder};
 use rib::{Delta, Rib, RibConfig};
 use signal::{BinRow, Cause, Sessions, Signals};
-use wire::aspath::SegmentKind;
-use wire::attr::{AttrContext, Attributes, Origin};
+use wire::attr::{AttrContext, Attributes};
 use wire::encode::attr;
 use wire::event::{EventKind as Kind, PeerKey, RouteEvent, Timestamp};
 use wire::{AsnWidth, Reader};
@@ -172,8 +171,7 @@ impl<'g> World<'g> {
     /// One route event at the harness's time, through the replay loop.
     fn event(&mut self, peer: u8, kind: Kind, prefix: Option<&str>, path: &[u32]) {
         let mut bytes = Vec::new();
-        attr::origin(&mut bytes, Origin::Igp);
-        attr::as_path(&mut bytes, &[(SegmentKind::Sequence, path)], AsnWidth::Four).unwrap();
+        attr::route(&mut bytes, path).unwrap();
         let ctx = AttrContext {
             asn_width: AsnWidth::Four,
             add_path: false,

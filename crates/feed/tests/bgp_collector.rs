@@ -23,8 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
-use wire::aspath::SegmentKind;
-use wire::attr::{code, flag, Origin};
+use wire::attr::{code, flag};
 use wire::bgp::{capability, Message};
 use wire::encode::{self, attr, Capability};
 use wire::event::PeerKey;
@@ -172,9 +171,7 @@ fn v6() -> Nlri {
 /// Mandatory attributes, then `extra` as given.
 fn attributes(extra: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    attr::origin(&mut out, Origin::Igp);
-    let path: &[u32] = &[PEER_AS, 131_279];
-    attr::as_path(&mut out, &[(SegmentKind::Sequence, path)], AsnWidth::Four).unwrap();
+    attr::route(&mut out, &[PEER_AS, 131_279]).unwrap();
     attr::next_hop(&mut out, Ipv4Addr::new(198, 51, 100, 2));
     out.extend_from_slice(extra);
     out

@@ -5,8 +5,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rib::{Delta, PeerId, Rib, RibConfig};
-use wire::aspath::SegmentKind;
-use wire::attr::{AttrContext, Attributes, Origin};
+use wire::attr::{AttrContext, Attributes};
 use wire::encode::attr;
 use wire::event::{EventKind, PeerKey, RouteEvent, Timestamp};
 use wire::{Afi, AsnWidth, Prefix, Reader};
@@ -26,8 +25,7 @@ fn p(s: &str) -> Prefix {
 /// Encoded attributes of a route with `path`.
 fn attrs_of(path: &[u32]) -> Vec<u8> {
     let mut out = Vec::new();
-    attr::origin(&mut out, Origin::Igp);
-    attr::as_path(&mut out, &[(SegmentKind::Sequence, path)], AsnWidth::Four).unwrap();
+    attr::route(&mut out, path).unwrap();
     out
 }
 

@@ -22,21 +22,19 @@ fn kp() -> Entity {
 }
 
 fn outage(id: u64, start: u64, end: Option<u64>) -> Event {
-    Event {
+    let raised = Event::raised(
         id,
-        entity: kp(),
-        kind: EventKind::Outage,
-        severity: Severity::Dark,
-        worst_severity: Severity::Dark,
+        kp(),
+        EventKind::Outage,
+        Severity::Dark,
         start,
+        "visible_24s",
+    );
+    Event {
         end,
         last_change: end.unwrap_or(start),
-        min_ratio: 0.0,
         baseline: 4.0,
-        signal: "visible_24s",
-        short: false,
-        prefixes: Vec::new(),
-        hints: Vec::new(),
+        ..raised
     }
 }
 

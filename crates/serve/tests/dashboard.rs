@@ -37,29 +37,15 @@ fn peer(asn: u32, address: &str) -> PeerView {
 }
 
 fn event(id: u64, entity: Entity, kind: EventKind, start: u64, end: Option<u64>) -> Event {
-    let severity = match kind {
-        EventKind::Outage => Severity::Dark,
-        EventKind::Instability => Severity::Warning,
+    let (severity, signal) = match kind {
+        EventKind::Outage => (Severity::Dark, "visible_24s"),
+        EventKind::Instability => (Severity::Warning, "churn"),
     };
     Event {
-        id,
-        entity,
-        kind,
-        severity,
-        worst_severity: severity,
-        start,
         end,
         last_change: end.unwrap_or(start),
-        min_ratio: 0.0,
         baseline: 4.0,
-        signal: if kind == EventKind::Outage {
-            "visible_24s"
-        } else {
-            "churn"
-        },
-        short: false,
-        prefixes: Vec::new(),
-        hints: Vec::new(),
+        ..Event::raised(id, entity, kind, severity, start, signal)
     }
 }
 

@@ -230,21 +230,19 @@ fn entities_are_found_by_id_or_label_ignoring_case_and_wildcards() {
 }
 
 fn event(id: u64, entity: Entity, start: u64, end: Option<u64>) -> Event {
-    Event {
+    let raised = Event::raised(
         id,
         entity,
-        kind: EventKind::Outage,
-        severity: Severity::Dark,
-        worst_severity: Severity::Dark,
+        EventKind::Outage,
+        Severity::Dark,
         start,
+        "visible_24s",
+    );
+    Event {
         end,
         last_change: end.unwrap_or(start),
-        min_ratio: 0.0,
         baseline: 4.0,
-        signal: "visible_24s",
-        short: false,
-        prefixes: Vec::new(),
-        hints: Vec::new(),
+        ..raised
     }
 }
 

@@ -299,6 +299,14 @@ pub mod attr {
         })
     }
 
+    /// Appends the two attributes every route needs, ORIGIN (IGP) and an
+    /// AS_PATH of one sequence of 4-byte AS numbers: routes of tests,
+    /// benchmarks and synthetic tables.
+    pub fn route(out: &mut Vec<u8>, path: &[u32]) -> Result<(), EncodeError> {
+        origin(out, Origin::Igp);
+        as_path(out, &[(SegmentKind::Sequence, path)], AsnWidth::Four)
+    }
+
     /// Appends AS4_PATH (RFC 6793): the true path beside the AS_PATH of a
     /// 2-byte speaker, always with 4-byte AS numbers.
     pub fn as4_path(

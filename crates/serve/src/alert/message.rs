@@ -47,20 +47,16 @@ mod tests {
     #[test]
     fn the_text_says_the_transition_and_the_body_carries_the_event() {
         let event = detect::Event {
-            id: 7,
-            entity: signal::Entity::Country("KP".parse().unwrap()),
-            kind: detect::EventKind::Outage,
-            severity: detect::Severity::Dark,
-            worst_severity: detect::Severity::Dark,
-            start: 1_419_265_200,
-            end: None,
             last_change: 1_419_265_800,
-            min_ratio: 0.0,
             baseline: 4.0,
-            signal: "visible_24s",
-            short: false,
-            prefixes: Vec::new(),
-            hints: Vec::new(),
+            ..detect::Event::raised(
+                7,
+                signal::Entity::Country("KP".parse().unwrap()),
+                detect::EventKind::Outage,
+                detect::Severity::Dark,
+                1_419_265_200,
+                "visible_24s",
+            )
         }
         .to_json(1_419_265_800);
         let alert = Alert {

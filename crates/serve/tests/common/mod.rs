@@ -4,8 +4,7 @@ use std::net::IpAddr;
 
 use rib::{Rib, RibConfig};
 use serve::RouteTable;
-use wire::aspath::SegmentKind;
-use wire::attr::{AttrContext, Attributes, Origin};
+use wire::attr::{AttrContext, Attributes};
 use wire::encode::attr;
 use wire::event::{EventKind, PeerKey, RouteEvent, Timestamp};
 use wire::AsnWidth;
@@ -29,8 +28,7 @@ pub fn route_table() -> RouteTable {
     let mut deltas = Vec::new();
     let mut announce = |who: u8, prefix: &str, path: &[u32]| {
         let mut bytes = Vec::new();
-        attr::origin(&mut bytes, Origin::Igp);
-        attr::as_path(&mut bytes, &[(SegmentKind::Sequence, path)], AsnWidth::Four).unwrap();
+        attr::route(&mut bytes, path).unwrap();
         let ctx = AttrContext {
             asn_width: AsnWidth::Four,
             add_path: false,
