@@ -21,6 +21,11 @@ pub struct Config {
     pub limits: serve::Limits,
     /// `[alerts]`: the watch list and the webhook sinks.
     pub alerts: serve::AlertConfig,
+    /// `[live]`: the live feeds and how they reach the core.
+    pub live: crate::live::LiveConfig,
+    /// `[detect]`: the detector's thresholds and times for the live
+    /// feeds (the fields of `replay --detect FILE`).
+    pub detect: detect::DetectConfig,
 }
 
 /// `[server]`: where the API listens and who may change state.
@@ -88,6 +93,7 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         config.alerts.check()?;
+        config.live.check()?;
         if config.server.token.as_deref() == Some("") {
             return Err("[server] token is empty: set a long random string, or remove the key to keep the server read-only\n".into());
         }

@@ -119,7 +119,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         bin_secs: crate::pipeline::BIN_SECS,
         ..::serve::Options::default()
     };
-    crate::serve::listen_and_serve(listen, store, options, Some(routes), |addr| {
+    crate::serve::listen_and_serve(listen, store, options, ::serve::Tables::fixed(Some(routes)), |addr| {
         println!();
         println!("{headline}");
         println!("Dashboard: http://{addr}/  (North Korea: http://{addr}/entity/country/KP; API: http://{addr}/api/v1/openapi.json). Ctrl-C stops it.");

@@ -6,6 +6,9 @@ mod demo;
 mod dump;
 mod events;
 mod fetch;
+mod live;
+mod loadgen;
+mod output;
 mod pipeline;
 mod progress;
 mod replay;
@@ -50,6 +53,8 @@ enum Command {
     SynthTable(synth::SynthArgs),
     /// Turn a scenario (TOML) into real MRT: a RIB at its start and 5-minute update files.
     Synth(scenario::SynthArgs),
+    /// Play BMP routers sending full tables to a station, as fast as it takes them (for benchmarks).
+    Loadgen(loadgen::LoadgenArgs),
 }
 
 /// Exit code for a command line that could not be parsed (sysexits EX_USAGE).
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::SynthTable(args) => synth::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Synth(args) => scenario::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Loadgen(args) => loadgen::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -4,7 +4,6 @@
 //! into the store. It closes with a summary of what was read and the state
 //! of the table.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +19,8 @@ use store::EntityInfo;
 use wire::event::Timestamp;
 use wire::{Afi, Prefix};
 
-use crate::pipeline::{self, SeriesSink};
+use crate::output::StoreWriter;
+use crate::pipeline::{self, Judge, SeriesSink};
 use crate::progress::ProgressLine;
 
 /// Output formats of `replay`.
@@ -151,43 +151,18 @@ pub fn replay_into(
     };
     let mut store = crate::signals::create_store(target.db)?;
     let last_id = store.last_event_id()?;
-    let mut pending: Vec<BinRow> = Vec::new();
-    let mut pending_events: BTreeMap<u64, Event> = BTreeMap::new();
-    // Alerts keep every transition, where events keep only the last state.
-    let mut transitions = detect::Transitions::new();
-    let mut pending_alerts: Vec<store::NewAlert> = Vec::new();
-    let mut latest = 0u64;
-    let mut written = 0u64;
+    let mut writer = StoreWriter::new(store);
     let mut failure: Option<store::StoreError> = None;
     let sink = SeriesSink {
-        registry: target.registry,
-        watched: target.watched,
-        detect: Some((target.detect, last_id)),
+        judge: Judge {
+            registry: target.registry,
+            watched: target.watched,
+            detect: Some((target.detect, last_id)),
+        },
         on_output: |rows: &[BinRow], events: &[Event], now: u64| {
-            pending.extend_from_slice(rows);
-            pending_events.extend(events.iter().map(|e| (e.id, e.clone())));
-            for event in events {
-                for transition in transitions.observe(event) {
-                    pending_alerts.push(store::NewAlert {
-                        transition,
-                        event: event.clone(),
-                        now,
-                    });
-                }
-            }
-            latest = now;
-            if pending.len() >= WRITE_BATCH && failure.is_none() {
-                let events: Vec<Event> =
-                    std::mem::take(&mut pending_events).into_values().collect();
-                let alerts = std::mem::take(&mut pending_alerts);
-                match store
-                    .write_rows(&pending)
-                    .and_then(|()| store.write_events(&events, &alerts, now))
-                {
-                    Ok(()) => written += pending.len() as u64,
-                    Err(e) => failure = Some(e),
-                }
-                pending.clear();
+            writer.push(rows, events, now);
+            if writer.pending_rows() >= WRITE_BATCH && failure.is_none() {
+                failure = writer.flush().err();
             }
         },
     };
@@ -197,10 +172,9 @@ pub fn replay_into(
     if let Some(e) = failure {
         return Err(e.into());
     }
-    store.write_rows(&pending)?;
-    written += pending.len() as u64;
-    let events: Vec<Event> = pending_events.into_values().collect();
-    store.write_events(&events, &pending_alerts, latest)?;
+    writer.flush()?;
+    let written = writer.written();
+    let mut store = writer.into_store();
     describe_ases(&mut store, target.registry, target.names)?;
     let detected = detector.map_or(0, |d| d.last_id().saturating_sub(last_id));
     Ok(Replayed {

@@ -47,7 +47,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let db = args.db.clone().unwrap_or(config.store.path);
     let listen = args.listen.unwrap_or(config.server.listen);
-    let store = crate::signals::open_store(&db)?;
+    let store = if config.live.has_sources() {
+        crate::signals::create_store(&db)?
+    } else {
+        crate::signals::open_store(&db)?
+    };
     let options = ::serve::Options {
         bin_secs: BIN_SECS,
         token: config.server.token,
@@ -68,32 +72,79 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let replayed = crate::replay::replay_into(&inputs, None, false, true)?;
         Some(replayed.into_route_table())
     };
-    listen_and_serve(listen, store, options, routes, |addr| {
+    let announce = |addr: SocketAddr| {
         eprintln!("darkwatch serve: listening on http://{addr}/ (API: /api/v1/health, description: /api/v1/openapi.json)");
+    };
+    if !config.live.has_sources() {
+        listen_and_serve(
+            listen,
+            store,
+            options,
+            ::serve::Tables::fixed(routes),
+            announce,
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if routes.is_some() {
+        anyhow::bail!(
+            "--routes and [live] sources both fill the route table: give one or the other"
+        );
+    }
+    // The core's thread borrows the registry for as long as the process
+    // runs.
+    let registry: &'static geo::RegistryTable =
+        Box::leak(Box::new(crate::replay::load_registry(&[])?));
+    let writer = crate::signals::create_store(&db)?;
+    let options = ::serve::Options {
+        bin_secs: config.live.bin_secs,
+        ..options
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let tables = crate::live::start(
+            &config.live,
+            config.detect,
+            registry,
+            writer,
+            |name, kind, addr| {
+                println!("darkwatch: source {name} ({kind}) listening on {addr}");
+            },
+        )
+        .await?;
+        bind_and_serve(listen, store, options, tables, announce).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Binds `listen`, tells `on_listening` the address bound, then serves
-/// `store` (and `routes`) until the process ends.
+/// `store` (and `tables`) until the process ends.
 pub fn listen_and_serve(
     listen: SocketAddr,
     store: store::Store,
     options: ::serve::Options,
-    routes: Option<::serve::RouteTable>,
+    tables: ::serve::Tables,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| {
-                format!("cannot listen on {listen} (is the port taken? choose another port, or 0 for any free one)")
-            })?;
-        let addr = listener.local_addr().context("reading the bound address")?;
-        on_listening(addr);
-        ::serve::serve(listener, store, options, routes)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", e.message))
-    })
+    runtime.block_on(bind_and_serve(listen, store, options, tables, on_listening))
+}
+
+/// [`listen_and_serve`] on a running runtime.
+async fn bind_and_serve(
+    listen: SocketAddr,
+    store: store::Store,
+    options: ::serve::Options,
+    tables: ::serve::Tables,
+    on_listening: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| {
+            format!("cannot listen on {listen} (is the port taken? choose another port, or 0 for any free one)")
+        })?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    on_listening(addr);
+    ::serve::serve(listener, store, options, tables)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))
 }

@@ -497,6 +497,11 @@ impl Rib {
         })
     }
 
+    /// The id of the peer `key`, once it has been seen.
+    pub fn peer_id_of(&self, key: &PeerKey) -> Option<PeerId> {
+        self.peer_index.get(key).copied().map(PeerId)
+    }
+
     /// All peers.
     pub fn peers(&self) -> impl Iterator<Item = (PeerId, PeerInfo)> + '_ {
         (0..self.peers.len()).filter_map(|i| {

@@ -18,6 +18,7 @@ mod metrics;
 mod openapi;
 mod query;
 mod routes;
+mod sources;
 mod watch;
 
 use std::sync::{Arc, Mutex};
@@ -31,7 +32,8 @@ pub use alert::AlertConfig;
 pub use error::ApiError;
 pub use guard::Limits;
 pub use openapi::{document, ROUTES};
-pub use routes::RouteTable;
+pub use routes::{RouteTable, SharedRoutes};
+pub use sources::{ConnectionStatus, Gauge, LiveStatus, LiveView, SourceStatus};
 
 /// How the server is set up.
 #[derive(Clone, Debug)]
@@ -65,14 +67,36 @@ pub struct AppState {
     requests: Arc<metrics::Requests>,
     sinks: Arc<[Arc<alert::SinkStats>]>,
     options: Arc<Options>,
-    routes: routes::SharedRoutes,
+    routes: SharedRoutes,
+    /// The live feeds, when the server runs them.
+    live: Option<LiveView>,
     /// Seconds per series bin (300).
     bin_secs: u64,
     limits: Limits,
 }
 
+/// What the server answers route and source questions from.
+#[derive(Clone, Default)]
+pub struct Tables {
+    /// The route table (`/api/v1/prefixes`, `/api/v1/peers`): the one a
+    /// replay ended with, or the live one the feeds keep changing.
+    pub routes: SharedRoutes,
+    /// The live feeds (`/api/v1/sources` and their `/metrics`).
+    pub live: Option<LiveView>,
+}
+
+impl Tables {
+    /// A route table that no longer changes, if any, and no live feeds.
+    pub fn fixed(routes: Option<RouteTable>) -> Tables {
+        Tables {
+            routes: routes.map(|r| Arc::new(std::sync::RwLock::new(r))),
+            live: None,
+        }
+    }
+}
+
 impl AppState {
-    fn new(store: Store, options: Options, routes: Option<RouteTable>) -> AppState {
+    fn new(store: Store, options: Options, tables: Tables) -> AppState {
         let sinks = options
             .alerts
             .webhook
@@ -88,11 +112,17 @@ impl AppState {
             store: Arc::new(Mutex::new(store)),
             requests: Arc::default(),
             sinks,
-            routes: routes.map(|r| Arc::new(std::sync::RwLock::new(r))),
+            routes: tables.routes,
+            live: tables.live,
             bin_secs: options.bin_secs,
             limits: options.limits,
             options: Arc::new(options),
         }
+    }
+
+    /// The live feeds now; nothing when the server runs none.
+    fn live_status(&self) -> LiveStatus {
+        self.live.as_ref().map(|view| view()).unwrap_or_default()
     }
 
     /// Runs `f` on the store, on a blocking thread.
@@ -126,6 +156,7 @@ fn build(state: AppState) -> Router {
         .route("/api/v1/events/{id}/report", get(api::event_report))
         .route("/api/v1/prefixes/{*prefix}", get(routes::prefix))
         .route("/api/v1/peers", get(routes::peers))
+        .route("/api/v1/sources", get(sources::list))
         .route("/api/v1/watch", get(watch::list))
         .route(
             "/api/v1/watch/{*entity}",
@@ -153,18 +184,19 @@ fn build(state: AppState) -> Router {
 /// The router over `store` (and `routes`, when the server holds a route
 /// table), set up by `options`; no alert senders: see [`serve`].
 pub fn router(store: Store, options: Options, routes: Option<RouteTable>) -> Router {
-    build(AppState::new(store, options, routes))
+    build(AppState::new(store, options, Tables::fixed(routes)))
 }
 
 /// Adds the configured watch list to the stored one, starts the alert
-/// senders and serves the router on `listener` until the process ends.
+/// senders and serves the router (over `tables`) on `listener` until the
+/// process ends.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
     options: Options,
-    routes: Option<RouteTable>,
+    tables: Tables,
 ) -> Result<(), ApiError> {
-    let state = AppState::new(store, options, routes);
+    let state = AppState::new(store, options, tables);
     let watch = state.options.alerts.watch.clone();
     state
         .with_store(move |s| {

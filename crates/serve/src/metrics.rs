@@ -126,6 +126,9 @@ pub async fn serve(State(state): State<AppState>) -> Result<Response, ApiError> 
         "The last outbox alert each webhook delivered or skipped.",
         &sinks(|s| s.cursor.load(Ordering::Relaxed)),
     );
+    for (name, kind, help, samples) in crate::sources::metrics(&state.live_status()) {
+        metric(&mut out, name, kind, help, &samples);
+    }
     Ok((
         [(
             header::CONTENT_TYPE,

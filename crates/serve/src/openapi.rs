@@ -6,7 +6,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// Every route of the API, as OpenAPI paths, with its methods.
-pub const ROUTES: [(&str, &[&str]); 12] = [
+pub const ROUTES: [(&str, &[&str]); 13] = [
     ("/api/v1/health", &["get"]),
     ("/api/v1/openapi.json", &["get"]),
     ("/api/v1/entities", &["get"]),
@@ -16,6 +16,7 @@ pub const ROUTES: [(&str, &[&str]); 12] = [
     ("/api/v1/events/{id}/report", &["get"]),
     ("/api/v1/prefixes/{prefix}", &["get"]),
     ("/api/v1/peers", &["get"]),
+    ("/api/v1/sources", &["get"]),
     ("/api/v1/watch", &["get"]),
     ("/api/v1/watch/{entity}", &["put", "delete"]),
     ("/metrics", &["get"]),
@@ -119,12 +120,13 @@ pub fn document() -> Value {
             param("prefix", "path", "175.45.176.0/24 or 2001:db8::/32", json!({ "type": "string" })),
         ], json_type),
         at(8): get("Collector peers: session state, table sizes, full-feed state", vec![], json_type),
-        at(9): get("The watch list: entities whose events are sent to the webhooks", vec![], json_type),
-        at(10): {
+        at(9): get("Live sources (BMP listeners, BGP neighbors, RIS Live): connections up, messages, errors, the last message and problem; empty when the server runs no feeds", vec![], json_type),
+        at(10): get("The watch list: entities whose events are sent to the webhooks", vec![], json_type),
+        at(11): {
             "put": change("Watch an entity (needs the bearer token)"),
             "delete": change("Stop watching an entity (needs the bearer token)"),
         },
-        at(11): get("Prometheus metrics: events by kind and state, the last replay's counters, requests answered and failed, alerts sent and failed per webhook", vec![], "text/plain"),
+        at(12): get("Prometheus metrics: events by kind and state, the last replay's counters, requests answered and failed, alerts sent and failed per webhook, live sources and the live route table", vec![], "text/plain"),
     });
     json!({
         "openapi": "3.1.0",

@@ -14,4 +14,4 @@ mod sessions;
 
 pub use coverage::Coverage;
 pub use series::{BinRow, Cause, Entity, Signals, Values, VisibilityChange};
-pub use sessions::Sessions;
+pub use sessions::{Sessions, RESYNC_SECS};

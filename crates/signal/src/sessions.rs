@@ -16,22 +16,44 @@ use crate::series::Cause;
 pub const RESYNC_SECS: u64 = 600;
 
 /// The sessions of the peers, for telling the cause of each event.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Sessions {
     /// Per peer that came up: the end of its table resend.
     resync_until: HashMap<PeerKey, u64>,
+    /// How long a resend may last, seconds.
+    resync_secs: u64,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions::new(RESYNC_SECS)
+    }
 }
 
 impl Sessions {
+    /// Sessions whose table resend lasts at most `resync_secs` after they
+    /// come up, or until the peer's End-of-RIB (RFC 4724 §2), the marker a
+    /// speaker sends when its initial table is complete.
+    pub fn new(resync_secs: u64) -> Sessions {
+        Sessions {
+            resync_until: HashMap::new(),
+            resync_secs,
+        }
+    }
+
     /// The cause of an event, remembering the sessions it changes.
     pub fn cause(&mut self, event: &RouteEvent<'_, '_>) -> Cause {
         let now = event.time.secs();
         match event.kind {
             EventKind::PeerUp => {
-                self.resync_until.insert(event.peer, now + RESYNC_SECS);
+                self.resync_until.insert(event.peer, now + self.resync_secs);
                 Cause::Session
             }
-            EventKind::PeerDown | EventKind::EndOfRib => Cause::Session,
+            EventKind::EndOfRib => {
+                self.resync_until.remove(&event.peer);
+                Cause::Session
+            }
+            EventKind::PeerDown => Cause::Session,
             _ if event.from_table => Cause::Session,
             EventKind::Announce | EventKind::Withdraw => match self.resync_until.get(&event.peer) {
                 Some(&until) if now < until => Cause::Session,

@@ -14,6 +14,11 @@ use crate::StoreError;
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     let err = |action, e: rusqlite::Error| StoreError::new(path.display().to_string(), action, e);
     let conn = Connection::open(path).map_err(|e| err("opening", e))?;
+    // A live server writes through two connections (the feeds' writer, and
+    // the API's watch list and alert cursors): one waits for the other
+    // rather than failing at once.
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| err("setting the busy timeout", e))?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(|e| err("enabling WAL", e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use crate::attr::Attributes;
 use crate::bgp::Update;
 use crate::error::Result;
+use crate::event::{EventKind, RouteEvent};
 use crate::prefix::{Afi, Nlri};
 
 /// One change of an UPDATE.
@@ -65,6 +66,45 @@ pub fn walk(
         }
     }
     attrs.error.map_or(Ok(()), Err)
+}
+
+/// Hands the changes of `update` to `emit` as route events of the peer,
+/// time and collector of `base`: [`walk`] for live sources (BMP Route
+/// Monitoring, BGP sessions, RIS Live), whose UPDATEs come without an MRT
+/// record around them.
+pub fn walk_events<F>(
+    update: &Update<'_>,
+    attrs: &Attributes<'_>,
+    ipv4_add_path: bool,
+    base: RouteEvent<'static, 'static>,
+    opaque: &mut u32,
+    emit: &mut F,
+) -> Result<()>
+where
+    F: FnMut(&RouteEvent<'_, '_>),
+{
+    walk(update, attrs, ipv4_add_path, opaque, |change| {
+        emit(&match change {
+            Change::EndOfRib { .. } => RouteEvent {
+                kind: EventKind::EndOfRib,
+                ..base
+            },
+            Change::Withdraw(nlri) => RouteEvent {
+                kind: EventKind::Withdraw,
+                prefix: Some(nlri.prefix),
+                path_id: nlri.path_id,
+                ..base
+            },
+            Change::Announce(nlri, next_hop) => RouteEvent {
+                kind: EventKind::Announce,
+                prefix: Some(nlri.prefix),
+                path_id: nlri.path_id,
+                attrs: Some(attrs),
+                next_hop,
+                ..base
+            },
+        });
+    })
 }
 
 /// The family an End-of-RIB marker closes, if `update` is one: an UPDATE

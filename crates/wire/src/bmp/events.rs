@@ -5,7 +5,7 @@
 
 use super::{AddPath, Message, PeerHeader, RouteMonitoring};
 use crate::attr::{AttrContext, Attributes};
-use crate::changes::{self, Change};
+use crate::changes;
 use crate::entry::Visit;
 use crate::error::Result;
 use crate::event::{EventKind, PeerKey, RouteEvent};
@@ -95,28 +95,7 @@ where
 {
     let attrs = rm.attributes(add_path);
     let ipv4_add_path = add_path.applies(&rm.peer, Afi::Ipv4.code(), 1);
-    changes::walk(&rm.update, &attrs, ipv4_add_path, opaque, |change| {
-        emit(&match change {
-            Change::EndOfRib { .. } => RouteEvent {
-                kind: EventKind::EndOfRib,
-                ..base
-            },
-            Change::Withdraw(nlri) => RouteEvent {
-                kind: EventKind::Withdraw,
-                prefix: Some(nlri.prefix),
-                path_id: nlri.path_id,
-                ..base
-            },
-            Change::Announce(nlri, next_hop) => RouteEvent {
-                kind: EventKind::Announce,
-                prefix: Some(nlri.prefix),
-                path_id: nlri.path_id,
-                attrs: Some(&attrs),
-                next_hop,
-                ..base
-            },
-        });
-    })
+    changes::walk_events(&rm.update, &attrs, ipv4_add_path, base, opaque, emit)
 }
 
 impl<'a> RouteMonitoring<'a> {

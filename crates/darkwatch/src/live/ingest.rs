@@ -1,0 +1,467 @@
+//! The live feeds' messages as route events for the core: BMP messages,
+//! BGP UPDATEs and RIS Live messages decoded by `wire`, stamped with the
+//! time they arrived, their connections given collector indexes and
+//! names, per-peer prefix limits enforced, and a router or session lost
+//! turned into a peer-down for each of its peers. No I/O and no clock: the
+//! caller gives the time, so a test replays inputs exactly.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use feed::bgp_collector::{AddPathFamilies, CollectorMessage};
+use feed::bmp_station::StationMessage;
+use feed::rislive::LiveMessage;
+use serve::RouteTable;
+use signal::BinRow;
+use wire::bmp::RibView;
+use wire::event::{EventKind, PeerKey, RouteEvent, Timestamp};
+use wire::{AsnWidth, Reader};
+
+use super::config::{AdjRibIn, PrefixLimitAction};
+use crate::pipeline::Core;
+
+/// One message of one source, in the order the source read it.
+#[derive(Debug)]
+pub enum Input {
+    /// From the BMP listener numbered `source`.
+    Bmp {
+        /// The source's number.
+        source: usize,
+        /// The message.
+        msg: StationMessage,
+    },
+    /// From the BGP listener numbered `source`.
+    Bgp {
+        /// The source's number.
+        source: usize,
+        /// The message.
+        msg: CollectorMessage,
+    },
+    /// From the RIS Live subscription numbered `source`.
+    Ris {
+        /// The source's number.
+        source: usize,
+        /// The message.
+        msg: LiveMessage,
+    },
+}
+
+/// A connection of a source, before it has a collector index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Origin {
+    BmpRouter(usize, u16),
+    BgpNeighbor(usize, u16),
+    RisCollector(usize, String),
+}
+
+/// What the ingest counts, shared with `/metrics` and `/api/v1/sources`.
+#[derive(Debug)]
+pub struct Counters {
+    /// Route events applied.
+    pub route_events: AtomicU64,
+    /// Routes in the table after the latest batch.
+    pub routes: AtomicU64,
+    /// Announcements ignored or peers dropped past their prefix limit.
+    pub over_limit: AtomicU64,
+    /// RIS Live interruptions (routes kept, their state unknown).
+    pub gaps: AtomicU64,
+    /// Messages of each source the core could not decode (in part or
+    /// whole), by source number.
+    pub errors: Vec<AtomicU64>,
+    /// The latest of those problems, by source number.
+    pub last_error: Vec<Mutex<Option<String>>>,
+}
+
+impl Counters {
+    /// Counters for `sources` sources.
+    pub fn new(sources: usize) -> Counters {
+        Counters {
+            route_events: AtomicU64::new(0),
+            routes: AtomicU64::new(0),
+            over_limit: AtomicU64::new(0),
+            gaps: AtomicU64::new(0),
+            errors: (0..sources).map(|_| AtomicU64::new(0)).collect(),
+            last_error: (0..sources).map(|_| Mutex::new(None)).collect(),
+        }
+    }
+
+    fn problem(&self, source: usize, text: String) {
+        if let Some(n) = self.errors.get(source) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(mut last) = self.last_error.get(source).and_then(|m| m.lock().ok()) {
+            *last = Some(text);
+        }
+    }
+}
+
+/// How sources are told apart and limited.
+pub struct Setup {
+    /// Names of the sources, by source number.
+    pub names: Vec<String>,
+    /// For each BMP source number, the Adj-RIB-In view taken.
+    pub bmp_views: HashMap<usize, AdjRibIn>,
+    /// Routes one peer may hold (0: no limit).
+    pub max_prefixes_per_peer: u64,
+    /// What a peer past its limit gets.
+    pub on_prefix_limit: PrefixLimitAction,
+}
+
+/// The live feeds in front of the core.
+pub struct Ingest<'g> {
+    core: Core<'g>,
+    setup: Setup,
+    collectors: HashMap<Origin, u16>,
+    /// Peers dropped past their prefix limit, until their session comes
+    /// up again.
+    dropped: HashSet<PeerKey>,
+    counters: Arc<Counters>,
+}
+
+impl<'g> Ingest<'g> {
+    /// An ingest in front of `core`.
+    pub fn new(core: Core<'g>, setup: Setup, counters: Arc<Counters>) -> Ingest<'g> {
+        Ingest {
+            core,
+            setup,
+            collectors: HashMap::new(),
+            dropped: HashSet::new(),
+            counters,
+        }
+    }
+
+    /// Applies one input that arrived at `now` to `table`.
+    pub fn handle(&mut self, table: &mut RouteTable, input: Input, now: Timestamp) {
+        match input {
+            Input::Bmp { source, msg } => self.bmp(table, source, msg, now),
+            Input::Bgp { source, msg } => self.bgp(table, source, msg, now),
+            Input::Ris { source, msg } => self.ris(table, source, msg, now),
+        }
+        table.as_of = table.as_of.max(now.secs());
+    }
+
+    /// Lets time pass to `now` with no input.
+    pub fn tick(&mut self, table: &mut RouteTable, now: Timestamp) {
+        self.core.tick(&mut table.rib, now);
+        self.counters
+            .routes
+            .store(table.rib.route_count() as u64, Ordering::Relaxed);
+    }
+
+    /// Hands the core's rows and events to `f`, as [`Core::take`].
+    pub fn take(&mut self, f: impl FnMut(&[BinRow], &[detect::Event], u64)) {
+        self.core.take(f);
+    }
+
+    fn bmp(&mut self, table: &mut RouteTable, source: usize, msg: StationMessage, now: Timestamp) {
+        match msg {
+            StationMessage::RouterUp { router, addr } => {
+                let name = format!("{}/{addr}", self.source_name(source));
+                self.collector(table, source, Origin::BmpRouter(source, router), name);
+            }
+            StationMessage::Message {
+                router,
+                bytes,
+                add_path,
+            } => {
+                let origin = Origin::BmpRouter(source, router);
+                let name = format!("{}/router-{router}", self.source_name(source));
+                let Some(collector) = self.collector(table, source, origin, name) else {
+                    return;
+                };
+                let msg = match wire::bmp::Message::decode(&bytes) {
+                    Ok(msg) => msg,
+                    Err(e) => {
+                        return self.counters.problem(
+                            source,
+                            format!("router {router}: BMP message not decoded: {e}"),
+                        )
+                    }
+                };
+                if let wire::bmp::Message::RouteMonitoring(rm) = &msg {
+                    let wanted = match self
+                        .setup
+                        .bmp_views
+                        .get(&source)
+                        .copied()
+                        .unwrap_or_default()
+                    {
+                        AdjRibIn::PrePolicy => RibView::AdjRibInPre,
+                        AdjRibIn::PostPolicy => RibView::AdjRibInPost,
+                    };
+                    let view = rm.peer.view();
+                    if view != wanted && view != RibView::LocRib {
+                        return;
+                    }
+                }
+                let visit = wire::bmp::route_events(&msg, collector, add_path, |event| {
+                    self.apply(
+                        table,
+                        &RouteEvent {
+                            time: now,
+                            ..*event
+                        },
+                    );
+                });
+                if let Some(e) = visit.error {
+                    self.counters.problem(
+                        source,
+                        format!("router {router}: routes after a malformed part were lost: {e}"),
+                    );
+                }
+            }
+            StationMessage::RouterDown { router, .. } => {
+                if let Some(&collector) = self.collectors.get(&Origin::BmpRouter(source, router)) {
+                    self.collector_down(table, collector, now);
+                }
+            }
+        }
+    }
+
+    fn bgp(
+        &mut self,
+        table: &mut RouteTable,
+        source: usize,
+        msg: CollectorMessage,
+        now: Timestamp,
+    ) {
+        match msg {
+            CollectorMessage::SessionUp { peer, .. } => {
+                if let Some(peer) = self.bgp_peer(table, source, peer) {
+                    self.apply(table, &session_event(peer, EventKind::PeerUp, now));
+                }
+            }
+            CollectorMessage::Update {
+                peer,
+                bytes,
+                add_path,
+                asn_width,
+            } => {
+                if let Some(peer) = self.bgp_peer(table, source, peer) {
+                    self.update(table, source, peer, &bytes, add_path, asn_width, now);
+                }
+            }
+            CollectorMessage::SessionDown { peer, .. } => {
+                if let Some(peer) = self.bgp_peer(table, source, peer) {
+                    self.apply(table, &session_event(peer, EventKind::PeerDown, now));
+                }
+            }
+        }
+    }
+
+    fn ris(&mut self, table: &mut RouteTable, source: usize, msg: LiveMessage, now: Timestamp) {
+        match msg {
+            LiveMessage::Update {
+                collector,
+                peer,
+                bytes,
+                ..
+            } => {
+                if let Some(peer) = self.ris_peer(table, source, collector, peer) {
+                    let plain = AddPathFamilies::default();
+                    self.update(table, source, peer, &bytes, plain, AsnWidth::Four, now);
+                }
+            }
+            LiveMessage::PeerState {
+                collector,
+                peer,
+                change,
+                ..
+            } => {
+                if let Some(peer) = self.ris_peer(table, source, collector, peer) {
+                    self.apply(table, &session_event(peer, change.event_kind(), now));
+                }
+            }
+            // The routes of the time between are unknown, not withdrawn:
+            // they stay until the peers say otherwise.
+            LiveMessage::Gap { .. } => {
+                self.counters.gaps.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Applies the routes of one BGP UPDATE (with its header) from `peer`.
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        &mut self,
+        table: &mut RouteTable,
+        source: usize,
+        peer: PeerKey,
+        bytes: &[u8],
+        add_path: AddPathFamilies,
+        asn_width: AsnWidth,
+        now: Timestamp,
+    ) {
+        let mut reader = Reader::new(bytes);
+        let update = match wire::bgp::Message::read(&mut reader) {
+            Ok(wire::bgp::Message::Update(update)) => update,
+            Ok(_) => return,
+            Err(e) => {
+                return self.counters.problem(
+                    source,
+                    format!("peer {} AS{}: UPDATE not decoded: {e}", peer.addr, peer.asn),
+                )
+            }
+        };
+        let attrs = add_path.attributes(&update, asn_width);
+        let base = session_event(peer, EventKind::Announce, now);
+        let mut opaque = 0;
+        let walked = wire::changes::walk_events(
+            &update,
+            &attrs,
+            add_path.ipv4,
+            base,
+            &mut opaque,
+            &mut |event| self.apply(table, event),
+        );
+        if let Err(e) = walked {
+            self.counters.problem(
+                source,
+                format!(
+                    "peer {} AS{}: routes after a malformed part were lost: {e}",
+                    peer.addr, peer.asn
+                ),
+            );
+        }
+    }
+
+    /// Applies one route event, within the peer's prefix limit.
+    fn apply(&mut self, table: &mut RouteTable, event: &RouteEvent<'_, '_>) {
+        match event.kind {
+            EventKind::PeerUp => {
+                self.dropped.remove(&event.peer);
+            }
+            EventKind::Announce | EventKind::Withdraw | EventKind::EndOfRib
+                if self.dropped.contains(&event.peer) =>
+            {
+                return;
+            }
+            EventKind::Announce if self.over_limit(table, &event.peer) => {
+                self.counters.over_limit.fetch_add(1, Ordering::Relaxed);
+                if self.setup.on_prefix_limit == PrefixLimitAction::Ignore {
+                    return;
+                }
+                self.dropped.insert(event.peer);
+                eprintln!(
+                    "darkwatch serve: peer {} AS{} of {} passed its limit of {} prefixes: its routes are removed until its session comes up again ([live] on_prefix_limit = \"drop\")",
+                    event.peer.addr,
+                    event.peer.asn,
+                    collector_name(table, event.peer.collector),
+                    self.setup.max_prefixes_per_peer
+                );
+                let down = session_event(event.peer, EventKind::PeerDown, event.time);
+                self.core.apply(&mut table.rib, &down);
+                return;
+            }
+            _ => {}
+        }
+        self.core.apply(&mut table.rib, event);
+        self.counters.route_events.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn over_limit(&self, table: &RouteTable, peer: &PeerKey) -> bool {
+        let max = self.setup.max_prefixes_per_peer;
+        max > 0
+            && table
+                .rib
+                .peer_id_of(peer)
+                .and_then(|id| table.rib.peer(id))
+                .is_some_and(|info| {
+                    u64::from(info.prefixes[0]) + u64::from(info.prefixes[1]) >= max
+                })
+    }
+
+    /// Every peer seen through `collector` goes down.
+    fn collector_down(&mut self, table: &mut RouteTable, collector: u16, now: Timestamp) {
+        let peers: Vec<PeerKey> = table
+            .rib
+            .peers()
+            .filter(|(_, info)| info.key.collector == collector && info.up)
+            .map(|(_, info)| info.key)
+            .collect();
+        for peer in peers {
+            self.apply(table, &session_event(peer, EventKind::PeerDown, now));
+        }
+    }
+
+    fn bgp_peer(
+        &mut self,
+        table: &mut RouteTable,
+        source: usize,
+        peer: PeerKey,
+    ) -> Option<PeerKey> {
+        let name = format!("{}/{}", self.source_name(source), peer.addr);
+        let collector = self.collector(
+            table,
+            source,
+            Origin::BgpNeighbor(source, peer.collector),
+            name,
+        )?;
+        Some(PeerKey { collector, ..peer })
+    }
+
+    fn ris_peer(
+        &mut self,
+        table: &mut RouteTable,
+        source: usize,
+        name: String,
+        peer: feed::rislive::LivePeer,
+    ) -> Option<PeerKey> {
+        let origin = Origin::RisCollector(source, name.clone());
+        let collector = self.collector(table, source, origin, name)?;
+        Some(PeerKey {
+            collector,
+            addr: peer.addr,
+            asn: peer.asn,
+        })
+    }
+
+    /// The collector index of `origin`, given the first time with `name`.
+    fn collector(
+        &mut self,
+        table: &mut RouteTable,
+        source: usize,
+        origin: Origin,
+        name: String,
+    ) -> Option<u16> {
+        if let Some(&index) = self.collectors.get(&origin) {
+            return Some(index);
+        }
+        let Ok(index) = u16::try_from(table.collectors.len()) else {
+            self.counters.problem(
+                source,
+                format!("{name}: more than 65,536 connections since the start: restart darkwatch serve to count again"),
+            );
+            return None;
+        };
+        table.collectors.push(name);
+        self.collectors.insert(origin, index);
+        Some(index)
+    }
+
+    fn source_name(&self, source: usize) -> &str {
+        self.setup.names.get(source).map_or("?", String::as_str)
+    }
+}
+
+fn collector_name(table: &RouteTable, collector: u16) -> &str {
+    table
+        .collectors
+        .get(usize::from(collector))
+        .map_or("?", String::as_str)
+}
+
+/// An event of `kind` about `peer`'s session at `time`.
+fn session_event(peer: PeerKey, kind: EventKind, time: Timestamp) -> RouteEvent<'static, 'static> {
+    RouteEvent {
+        time,
+        peer,
+        kind,
+        prefix: None,
+        path_id: None,
+        attrs: None,
+        next_hop: None,
+        from_table: false,
+    }
+}
