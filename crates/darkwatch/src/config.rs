@@ -137,4 +137,29 @@ mod tests {
         let err = Config::parse("[server]\ntoken = \"\"\n").unwrap_err();
         assert!(err.contains("token is empty"), "{err}");
     }
+
+    #[test]
+    fn live_sources_parse_and_are_checked() {
+        let text = "[live]\nbin_secs = 10\n[[live.bmp]]\nname = \"r\"\nlisten = \"127.0.0.1:0\"\n\
+                    [[live.bgp]]\nname = \"b\"\nasn = 64512\nrouter_id = \"127.0.0.1\"\n\
+                    neighbors = [{ addr = \"127.0.0.2\", asn = 65002 }]\n\
+                    [[live.ris]]\nname = \"ris\"\nfilters = { host = \"rrc00\" }\n\
+                    [detect]\ndebounce_s = 0\n";
+        let config = Config::parse(text).unwrap();
+        assert!(config.live.has_sources());
+        assert_eq!(config.live.bgp[0].hold_time, 90);
+        assert_eq!(config.live.ris[0].filters.host.as_deref(), Some("rrc00"));
+        assert_eq!(config.detect.debounce_s, 0);
+        let twice = "[[live.bmp]]\nname = \"x\"\n[[live.ris]]\nname = \"x\"\n";
+        assert!(Config::parse(twice)
+            .unwrap_err()
+            .contains("two sources are named \"x\""));
+        let lonely =
+            "[[live.bgp]]\nname = \"b\"\nasn = 1\nrouter_id = \"127.0.0.1\"\nneighbors = []\n";
+        assert!(Config::parse(lonely).unwrap_err().contains("no neighbors"));
+        let odd = "[live]\nbin_secs = 7\n";
+        assert!(Config::parse(odd)
+            .unwrap_err()
+            .contains("does not divide a day"));
+    }
 }

@@ -11,6 +11,8 @@ mod config;
 mod ingest;
 mod run;
 mod sources;
+#[cfg(test)]
+mod tests;
 
 pub use config::LiveConfig;
 pub use run::start;
