@@ -60,7 +60,8 @@ enum Origin {
 pub struct Counters {
     /// Route events applied.
     pub route_events: AtomicU64,
-    /// Routes in the table after the latest batch.
+    /// Routes in the table after the latest batch (one per peer and
+    /// prefix; ADD-PATH's further paths are not counted).
     pub routes: AtomicU64,
     /// Announcements ignored or peers dropped past their prefix limit.
     pub over_limit: AtomicU64,
@@ -144,9 +145,13 @@ impl<'g> Ingest<'g> {
     /// Lets time pass to `now` with no input.
     pub fn tick(&mut self, table: &mut RouteTable, now: Timestamp) {
         self.core.tick(&mut table.rib, now);
-        self.counters
-            .routes
-            .store(table.rib.route_count() as u64, Ordering::Relaxed);
+        // Summed over peers, not prefixes: this runs after every batch.
+        let routes: u64 = table
+            .rib
+            .peers()
+            .map(|(_, p)| u64::from(p.prefixes[0]) + u64::from(p.prefixes[1]))
+            .sum();
+        self.counters.routes.store(routes, Ordering::Relaxed);
     }
 
     /// Hands the core's rows and events to `f`, as [`Core::take`].

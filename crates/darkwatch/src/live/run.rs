@@ -92,7 +92,7 @@ fn status(running: &sources::Sources, counters: &Counters, queue: usize) -> Live
             Gauge {
                 name: "darkwatch_live_routes",
                 kind: "gauge",
-                help: "Routes in the live route table.",
+                help: "Routes in the live route table (one per peer and prefix).",
                 value: get(&counters.routes),
             },
             Gauge {
