@@ -654,7 +654,9 @@ impl Track {
         } else {
             f64::INFINITY
         };
-        if self.outage.is_some() {
+        // Neither an outage nor a drop waiting for its debounce may lower
+        // its own baseline (with short bins, a debounce spans several).
+        if self.outage.is_some() || self.drop_since.is_some() {
             return;
         }
         let warm = self.history.known_secs(bin, window) >= cfg.warmup_s;
