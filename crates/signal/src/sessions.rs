@@ -55,7 +55,11 @@ impl Sessions {
             }
             EventKind::PeerDown => Cause::Session,
             _ if event.from_table => Cause::Session,
-            EventKind::Announce | EventKind::Withdraw => match self.resync_until.get(&event.peer) {
+            // A table sent again only announces: a withdrawal is routing
+            // activity even inside the window (speakers without graceful
+            // restart never send the End-of-RIB that closes it).
+            EventKind::Withdraw => Cause::Message,
+            EventKind::Announce => match self.resync_until.get(&event.peer) {
                 Some(&until) if now < until => Cause::Session,
                 Some(_) => {
                     self.resync_until.remove(&event.peer);
@@ -64,5 +68,44 @@ impl Sessions {
                 None => Cause::Message,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use wire::event::Timestamp;
+
+    use super::*;
+
+    fn event(kind: EventKind, at: u32) -> RouteEvent<'static, 'static> {
+        RouteEvent {
+            time: Timestamp::from_secs(at),
+            peer: PeerKey {
+                collector: 0,
+                addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                asn: 64_500,
+            },
+            kind,
+            prefix: None,
+            path_id: None,
+            attrs: None,
+            next_hop: None,
+            from_table: false,
+        }
+    }
+
+    #[test]
+    fn a_resend_lasts_until_end_of_rib_or_the_window_and_never_withdraws() {
+        let mut s = Sessions::new(600);
+        assert_eq!(s.cause(&event(EventKind::PeerUp, 100)), Cause::Session);
+        assert_eq!(s.cause(&event(EventKind::Announce, 101)), Cause::Session);
+        assert_eq!(s.cause(&event(EventKind::Withdraw, 102)), Cause::Message);
+        assert_eq!(s.cause(&event(EventKind::EndOfRib, 103)), Cause::Session);
+        assert_eq!(s.cause(&event(EventKind::Announce, 104)), Cause::Message);
+        s.cause(&event(EventKind::PeerUp, 200));
+        assert_eq!(s.cause(&event(EventKind::Announce, 799)), Cause::Session);
+        assert_eq!(s.cause(&event(EventKind::Announce, 800)), Cause::Message);
     }
 }

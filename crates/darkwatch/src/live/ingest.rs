@@ -68,10 +68,13 @@ pub struct Counters {
     /// RIS Live interruptions (routes kept, their state unknown).
     pub gaps: AtomicU64,
     /// Messages of each source the core could not decode (in part or
-    /// whole), by source number.
+    /// whole), by source number, but for BMP routers' (below).
     pub errors: Vec<AtomicU64>,
     /// The latest of those problems, by source number.
     pub last_error: Vec<Mutex<Option<String>>>,
+    /// Of those, the ones of each BMP router connection: source number,
+    /// router.
+    pub router_errors: Mutex<HashMap<(usize, u16), u64>>,
 }
 
 impl Counters {
@@ -84,13 +87,26 @@ impl Counters {
             gaps: AtomicU64::new(0),
             errors: (0..sources).map(|_| AtomicU64::new(0)).collect(),
             last_error: (0..sources).map(|_| Mutex::new(None)).collect(),
+            router_errors: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A problem of BMP router `router` of `source`.
+    fn router_problem(&self, source: usize, router: u16, text: String) {
+        if let Ok(mut errors) = self.router_errors.lock() {
+            *errors.entry((source, router)).or_default() += 1;
+        }
+        self.last(source, format!("router {router}: {text}"));
     }
 
     fn problem(&self, source: usize, text: String) {
         if let Some(n) = self.errors.get(source) {
             n.fetch_add(1, Ordering::Relaxed);
         }
+        self.last(source, text);
+    }
+
+    fn last(&self, source: usize, text: String) {
         if let Some(mut last) = self.last_error.get(source).and_then(|m| m.lock().ok()) {
             *last = Some(text);
         }
@@ -178,9 +194,10 @@ impl<'g> Ingest<'g> {
                 let msg = match wire::bmp::Message::decode(&bytes) {
                     Ok(msg) => msg,
                     Err(e) => {
-                        return self.counters.problem(
+                        return self.counters.router_problem(
                             source,
-                            format!("router {router}: BMP message not decoded: {e}"),
+                            router,
+                            format!("BMP message not decoded: {e}"),
                         )
                     }
                 };
@@ -210,9 +227,10 @@ impl<'g> Ingest<'g> {
                     );
                 });
                 if let Some(e) = visit.error {
-                    self.counters.problem(
+                    self.counters.router_problem(
                         source,
-                        format!("router {router}: routes after a malformed part were lost: {e}"),
+                        router,
+                        format!("routes after a malformed part were lost: {e}"),
                     );
                 }
             }

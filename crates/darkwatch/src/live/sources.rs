@@ -200,7 +200,14 @@ impl Sources {
             .enumerate()
             .map(|(source, running)| {
                 let mut status = match running {
-                    Running::Bmp(station) => bmp_status(station),
+                    Running::Bmp(station) => bmp_status(station, |router| {
+                        counters
+                            .router_errors
+                            .lock()
+                            .ok()
+                            .and_then(|e| e.get(&(source, router)).copied())
+                            .unwrap_or(0)
+                    }),
                     Running::Bgp(collector) => bgp_status(collector),
                     Running::Ris {
                         url, stats, last, ..
@@ -225,7 +232,10 @@ impl Sources {
     }
 }
 
-fn bmp_status(station: &Station) -> SourceStatus {
+/// A BMP listener's routers, each with the problems the core met
+/// decoding its messages (`decode_errors`, by router) added to the
+/// station's own.
+fn bmp_status(station: &Station, decode_errors: impl Fn(u16) -> u64) -> SourceStatus {
     let connections = station
         .routers()
         .into_iter()
@@ -236,7 +246,7 @@ fn bmp_status(station: &Station) -> SourceStatus {
             },
             up: r.connected,
             messages: r.messages,
-            errors: r.errors,
+            errors: r.errors + decode_errors(r.router),
             last_message: unix(r.last_message),
             last_error: r
                 .last_error
@@ -260,7 +270,7 @@ fn bgp_status(collector: &Collector) -> SourceStatus {
             remote: format!("AS{} {}", n.peer.asn, n.peer.addr),
             up: n.established,
             messages: n.messages,
-            errors: n.attribute_discard + n.treat_as_withdraw + n.session_resets,
+            errors: n.errors,
             last_message: unix(n.last_message),
             last_error: n
                 .last_error

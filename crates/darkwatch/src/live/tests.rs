@@ -383,7 +383,11 @@ fn a_ris_live_gap_keeps_the_routes_and_malformed_messages_are_counted() {
         .iter()
         .map(|n| n.load(std::sync::atomic::Ordering::Relaxed))
         .collect();
-    assert_eq!(errors, [1, 1, 0]);
+    assert_eq!(errors, [0, 1, 0], "the BMP one is its router's");
+    assert_eq!(
+        live.counters.router_errors.lock().unwrap().get(&(0, 0)),
+        Some(&1)
+    );
     assert_eq!(
         live.counters
             .gaps

@@ -33,6 +33,10 @@ pub struct NeighborStats {
     pub treat_as_withdraw: u64,
     /// UPDATEs that ended their session (RFC 7606 session reset).
     pub session_resets: u64,
+    /// Problems: malformed UPDATEs passed on in part, and sessions ended
+    /// on our side (a NOTIFICATION sent for a malformed message or an
+    /// expired hold timer, a failed socket).
+    pub errors: u64,
     /// The latest problem.
     pub last_error: Option<String>,
     /// When the latest message arrived.
@@ -76,6 +80,7 @@ impl Registry {
                 attribute_discard: 0,
                 treat_as_withdraw: 0,
                 session_resets: 0,
+                errors: 0,
                 last_error: None,
                 last_message: None,
                 down: None,
@@ -152,8 +157,15 @@ impl Tally {
     /// A malformed UPDATE was handled as `how`.
     pub(super) fn malformed(&self, how: Handled) {
         self.with(|s| match how {
-            Handled::AttributeDiscard => s.attribute_discard += 1,
-            Handled::TreatAsWithdraw => s.treat_as_withdraw += 1,
+            Handled::AttributeDiscard => {
+                s.attribute_discard += 1;
+                s.errors += 1;
+            }
+            Handled::TreatAsWithdraw => {
+                s.treat_as_withdraw += 1;
+                s.errors += 1;
+            }
+            // Counted as an error when the session goes down.
             Handled::SessionReset => s.session_resets += 1,
         });
     }
@@ -163,6 +175,7 @@ impl Tally {
         self.with(|s| {
             if reason.is_error() {
                 s.last_error = Some(reason.to_string());
+                s.errors += 1;
             }
             s.established = false;
             s.down = Some(reason);
