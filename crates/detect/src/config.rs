@@ -26,7 +26,9 @@ pub struct DetectConfig {
     /// ... held this long, seconds (600).
     pub restore_after_s: u64,
     /// A drop must last this long before an outage is raised, seconds
-    /// (30): a withdrawal that is re-announced at once raises nothing.
+    /// (5): a withdrawal that is re-announced at once raises nothing, and
+    /// a live feed alerts within seconds (the explanation is completed
+    /// once `origin_spread_s` has passed).
     pub debounce_s: u64,
     /// Outages shorter than this are flagged `short`, seconds (600).
     pub short_s: u64,
@@ -69,7 +71,7 @@ impl Default for DetectConfig {
             critical: 0.5,
             restore: 0.95,
             restore_after_s: 600,
-            debounce_s: 30,
+            debounce_s: 5,
             short_s: 600,
             report_short: true,
             min_baseline: 1.0,

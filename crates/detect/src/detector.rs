@@ -58,8 +58,10 @@ struct Track {
     instability: Option<u64>,
     quiet_since: Option<u64>,
     unstable: Option<Unstable>,
-    /// When to explain the open outage again (it got worse).
-    explain_at: Option<u64>,
+    /// When to explain the open outage again: once the withdrawals that
+    /// made it (or made it worse) have settled, and again once they have
+    /// reached every peer.
+    explain_at: BTreeSet<u64>,
     /// The bin the baselines were last computed for.
     refreshed: Option<u64>,
     /// Prefixes that became invisible recently: time, prefix, cause.
@@ -348,9 +350,10 @@ impl Detector {
                 track.recovered_since = None;
                 if severity != event.severity {
                     // Worse than ever: more prefixes lost, to explain once
-                    // their withdrawals have settled.
+                    // their withdrawals have reached every peer.
                     if severity > event.worst_severity {
-                        track.explain_at = Some(t + cfg.debounce_s);
+                        track.explain_at.insert(t + cfg.debounce_s);
+                        track.explain_at.insert(t + cfg.origin_spread_s);
                         self.watch.insert(entity);
                     }
                     event.severity = severity;
@@ -392,8 +395,8 @@ impl Detector {
             return;
         };
         if let Some(id) = track.outage {
-            if track.explain_at.is_some_and(|at| t >= at) {
-                track.explain_at = None;
+            if track.explain_at.first().is_some_and(|&at| t >= at) {
+                track.explain_at.retain(|&at| at > t);
                 if let Some(event) = self.open.get_mut(&id) {
                     if let Some((hints, affected)) =
                         explain(&cfg, &self.log, track, event.start, rib)
@@ -477,6 +480,14 @@ impl Detector {
         track.drop_since = None;
         track.recovered_since = None;
         track.history.mark(false, since, u64::MAX);
+        // Raised after a short debounce, the outage is explained before
+        // every peer has withdrawn: explain it again once a withdrawal at
+        // the origin has had time to reach them all.
+        let settled = since + cfg.origin_spread_s;
+        if settled > t {
+            track.explain_at.insert(settled);
+            self.watch.insert(entity);
+        }
         self.changed.insert(id, event.clone());
         self.open.insert(id, event);
     }
@@ -486,6 +497,7 @@ impl Detector {
         if let Some(track) = self.tracks.get_mut(&entity) {
             track.outage = None;
             track.recovered_since = None;
+            track.explain_at.clear();
             track.last_outage = Some((id, at));
             if let Some(event) = self.open.get(&id) {
                 track.history.mark(false, event.start, at);
@@ -676,7 +688,9 @@ fn explain(
     since: u64,
     rib: &Rib,
 ) -> Option<(Vec<Hint>, Vec<AffectedPrefix>)> {
-    let from = since.saturating_sub(cfg.debounce_s);
+    // The withdrawals that made the drop began up to a spread before it:
+    // the first peers' withdrawals left the prefixes visible to the rest.
+    let from = since.saturating_sub(cfg.origin_spread_s.max(cfg.debounce_s));
     let losses: Vec<&(u64, PrefixId, Cause)> =
         track.losses.iter().filter(|l| l.0 >= from).collect();
     if !losses.is_empty() && losses.iter().all(|l| l.2 == Cause::Session) {

@@ -361,13 +361,14 @@ fn an_outage_is_raised_from_the_streaming_view_seconds_after_the_withdrawal() {
         }
     }
     assert!(w.events().is_empty(), "{:?}", brief(&w.events()));
-    w.at(drop + 2 + 30 - 1);
+    let debounce = DetectConfig::default().debounce_s;
+    w.at(drop + 2 + debounce - 1);
     assert!(
         w.events().is_empty(),
         "not before the debounce: {:?}",
         brief(&w.events())
     );
-    w.at(drop + 2 + 30 + 3);
+    w.at(drop + 2 + debounce + 3);
     assert!(w.now < bin + BIN, "still inside the bin of the drop");
     let all = w.events();
     assert_eq!(all.len(), 2, "{:?}", brief(&all));
@@ -560,7 +561,7 @@ fn a_withdrawal_re_announced_within_the_debounce_raises_nothing() {
     let drop = T0 + 2 * HOUR + 60;
     w.at(drop);
     w.withdraw_all(&KP);
-    w.at(drop + 10);
+    w.at(drop + DetectConfig::default().debounce_s - 1);
     w.restore_all(&KP);
     w.at(drop + 3 * HOUR);
     assert_eq!(brief(&w.events()), Vec::<String>::new());
@@ -811,4 +812,45 @@ fn the_same_route_events_give_the_same_events() {
     let a = run();
     assert_eq!(a.len(), 8, "{a:#?}");
     assert_eq!(a, run());
+}
+
+#[test]
+fn an_outage_raised_before_the_last_peers_withdrew_is_explained_again_once_they_have() {
+    let geo = registry();
+    let mut w = World::new(&geo, 6);
+    let drop = T0 + 2 * HOUR + 60;
+    let debounce = DetectConfig::default().debounce_s;
+    let spread = DetectConfig::default().origin_spread_s;
+    // Peer k withdraws at drop + 20·(k - 1): the prefixes are gone at
+    // drop + 40 (three of six), the outage is raised a debounce later,
+    // and the last peer withdraws at drop + 100.
+    let withdraw = |w: &mut World<'_>, peer: u8| {
+        w.at(drop + 20 * (u64::from(peer) - 1));
+        for p in KP {
+            w.withdraw(peer, p);
+        }
+    };
+    let peers_in = |w: &World<'_>| {
+        let e = &w.of("country/KP", EventKind::Outage)[0];
+        match hint(e, "withdrawn_at_origin") {
+            Some(Hint::WithdrawnAtOrigin { peers, .. }) => Some(*peers),
+            _ => None,
+        }
+    };
+    for peer in 1..=3 {
+        withdraw(&mut w, peer);
+    }
+    let since = drop + 40;
+    w.at(since + debounce + 1);
+    assert_eq!(w.of("country/KP", EventKind::Outage)[0].start, since);
+    assert_eq!(peers_in(&w), None, "raised while three peers still see it");
+    for peer in 4..=6 {
+        withdraw(&mut w, peer);
+    }
+    w.at(since + spread + 1);
+    assert_eq!(
+        peers_in(&w),
+        Some(6),
+        "explained again once all six withdrew"
+    );
 }
