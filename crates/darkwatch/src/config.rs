@@ -157,6 +157,12 @@ mod tests {
         let lonely =
             "[[live.bgp]]\nname = \"b\"\nasn = 1\nrouter_id = \"127.0.0.1\"\nneighbors = []\n";
         assert!(Config::parse(lonely).unwrap_err().contains("no neighbors"));
+        let unknown = "[[live.archive]]\nname = \"a\"\ncollector = \"rrc99\"\n";
+        assert!(Config::parse(unknown)
+            .unwrap_err()
+            .contains("unknown collector \"rrc99\""));
+        let when = "[[live.archive]]\nname = \"a\"\ncollector = \"rrc00\"\nfrom = \"soon\"\n";
+        assert!(Config::parse(when).unwrap_err().contains("from = \"soon\""));
         let odd = "[live]\nbin_secs = 7\n";
         assert!(Config::parse(odd)
             .unwrap_err()

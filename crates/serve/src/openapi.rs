@@ -120,7 +120,7 @@ pub fn document() -> Value {
             param("prefix", "path", "175.45.176.0/24 or 2001:db8::/32", json!({ "type": "string" })),
         ], json_type),
         at(8): get("Collector peers: session state, table sizes, full-feed state", vec![], json_type),
-        at(9): get("Live sources (BMP listeners, BGP neighbors, RIS Live): connections up, messages, errors, the last message and problem; empty when the server runs no feeds", vec![], json_type),
+        at(9): get("Live sources (BMP listeners, BGP neighbors, RIS Live, archive pulls): connections up, messages, errors, the last message and problem; empty when the server runs no feeds", vec![], json_type),
         at(10): get("The watch list: entities whose events are sent to the webhooks", vec![], json_type),
         at(11): {
             "put": change("Watch an entity (needs the bearer token)"),

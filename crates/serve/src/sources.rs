@@ -17,7 +17,7 @@ use crate::AppState;
 pub struct SourceStatus {
     /// The name the configuration gave it.
     pub name: String,
-    /// `bmp`, `bgp` or `ris`.
+    /// `bmp`, `bgp`, `ris` or `archive`.
     pub kind: &'static str,
     /// The address it listens on, or the URL it reads.
     pub listen: String,

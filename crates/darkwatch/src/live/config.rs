@@ -31,6 +31,8 @@ pub struct LiveConfig {
     pub bgp: Vec<BgpSource>,
     /// RIS Live subscriptions.
     pub ris: Vec<RisSource>,
+    /// Periodic pulls of a public archive's files.
+    pub archive: Vec<ArchiveSource>,
 }
 
 impl Default for LiveConfig {
@@ -44,6 +46,7 @@ impl Default for LiveConfig {
             bmp: Vec::new(),
             bgp: Vec::new(),
             ris: Vec::new(),
+            archive: Vec::new(),
         }
     }
 }
@@ -51,7 +54,10 @@ impl Default for LiveConfig {
 impl LiveConfig {
     /// True when any source is configured.
     pub fn has_sources(&self) -> bool {
-        !(self.bmp.is_empty() && self.bgp.is_empty() && self.ris.is_empty())
+        !(self.bmp.is_empty()
+            && self.bgp.is_empty()
+            && self.ris.is_empty()
+            && self.archive.is_empty())
     }
 
     /// Checks what serde cannot: values in range, names unique.
@@ -71,6 +77,7 @@ impl LiveConfig {
             .map(|s| s.name.as_str())
             .chain(self.bgp.iter().map(|s| s.name.as_str()))
             .chain(self.ris.iter().map(|s| s.name.as_str()))
+            .chain(self.archive.iter().map(|s| s.name.as_str()))
             .collect();
         names.sort_unstable();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -91,6 +98,19 @@ impl LiveConfig {
                     "[[live.bgp]] {:?}: hold_time must be 0 or at least 3 (RFC 4271 §4.2)\n",
                     bgp.name
                 ));
+            }
+        }
+        for archive in &self.archive {
+            archive.collector()?;
+            for (key, text) in [("from", &archive.from), ("to", &archive.to)] {
+                if let Some(text) = text {
+                    detect::parse_time(text).map_err(|e| {
+                        format!(
+                            "[[live.archive]] {:?}: {key} = {text:?}: {e}\n",
+                            archive.name
+                        )
+                    })?;
+                }
             }
         }
         Ok(())
@@ -200,4 +220,67 @@ fn default_hold_time() -> u16 {
 
 fn default_ris_url() -> String {
     feed::rislive::RisLiveConfig::default().url
+}
+
+/// `[[live.archive]]`: a public archive's files, pulled as they are
+/// published.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveSource {
+    /// Its name on `/api/v1/sources` and in metrics.
+    pub name: String,
+    /// The collector (`route-views2`, `route-views.jinx`, `rrc00`, ...).
+    pub collector: String,
+    /// A mirror laid out like the archive, instead of its public address.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Where downloaded files are kept.
+    #[serde(default = "default_cache")]
+    pub cache: std::path::PathBuf,
+    /// Seconds between looks for new files (the archive's update period).
+    #[serde(default)]
+    pub every_s: Option<u64>,
+    /// Start from the table dump before this time, then every update file
+    /// after it (Unix seconds or RFC 3339; default: now).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Stop after this time (default: never).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// A file still missing this many seconds after its period ended is
+    /// taken as never recorded, and skipped.
+    #[serde(default = "default_lag_s")]
+    pub lag_s: u64,
+}
+
+impl ArchiveSource {
+    /// The collector and the address its archive is read from.
+    pub fn collector(&self) -> Result<feed::fetch::Collector, String> {
+        let collector = feed::fetch::Collector::named(&self.collector)
+            .map_err(|e| format!("[[live.archive]] {:?}: {e}\n", self.name))?;
+        Ok(match &self.base {
+            Some(base) => collector.with_base(base),
+            None => collector,
+        })
+    }
+
+    /// `from` in Unix seconds (checked by [`LiveConfig::check`]).
+    pub fn start_secs(&self) -> Option<u64> {
+        self.from
+            .as_deref()
+            .and_then(|t| detect::parse_time(t).ok())
+    }
+
+    /// `to` in Unix seconds (checked by [`LiveConfig::check`]).
+    pub fn end_secs(&self) -> Option<u64> {
+        self.to.as_deref().and_then(|t| detect::parse_time(t).ok())
+    }
+}
+
+fn default_cache() -> std::path::PathBuf {
+    std::path::PathBuf::from("darkwatch-cache")
+}
+
+fn default_lag_s() -> u64 {
+    3_600
 }

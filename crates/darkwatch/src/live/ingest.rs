@@ -45,6 +45,15 @@ pub enum Input {
         /// The message.
         msg: LiveMessage,
     },
+    /// An archive file the archive source numbered `source` fetched.
+    Archive {
+        /// The source's number.
+        source: usize,
+        /// The file, in the cache.
+        path: std::path::PathBuf,
+        /// Its collector's name.
+        collector: String,
+    },
 }
 
 /// A connection of a source, before it has a collector index.
@@ -53,6 +62,7 @@ enum Origin {
     BmpRouter(usize, u16),
     BgpNeighbor(usize, u16),
     RisCollector(usize, String),
+    ArchiveCollector(usize),
 }
 
 /// What the ingest counts, shared with `/metrics` and `/api/v1/sources`.
@@ -154,6 +164,11 @@ impl<'g> Ingest<'g> {
             Input::Bmp { source, msg } => self.bmp(table, source, msg, now),
             Input::Bgp { source, msg } => self.bgp(table, source, msg, now),
             Input::Ris { source, msg } => self.ris(table, source, msg, now),
+            Input::Archive {
+                source,
+                path,
+                collector,
+            } => self.archive(table, source, path, collector, now),
         }
         table.as_of = table.as_of.max(now.secs());
     }
@@ -301,6 +316,51 @@ impl<'g> Ingest<'g> {
             LiveMessage::Gap { .. } => {
                 self.counters.gaps.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Replays an archive file, its records all arriving `now`.
+    fn archive(
+        &mut self,
+        table: &mut RouteTable,
+        source: usize,
+        path: std::path::PathBuf,
+        name: String,
+        now: Timestamp,
+    ) {
+        let origin = Origin::ArchiveCollector(source);
+        let Some(collector) = self.collector(table, source, origin, name.clone()) else {
+            return;
+        };
+        let input = feed::ReplayInput {
+            path: path.clone(),
+            collector: name,
+        };
+        let mut damages = Vec::new();
+        let replayed = feed::replay(
+            std::slice::from_ref(&input),
+            |event| {
+                let peer = PeerKey {
+                    collector,
+                    ..event.peer
+                };
+                self.apply(
+                    table,
+                    &RouteEvent {
+                        time: now,
+                        peer,
+                        ..*event
+                    },
+                );
+            },
+            |damage| damages.push(damage.to_string()),
+        );
+        for damage in damages {
+            self.counters.problem(source, damage);
+        }
+        if let Err(e) = replayed {
+            self.counters
+                .problem(source, format!("{}: {e}", path.display()));
         }
     }
 

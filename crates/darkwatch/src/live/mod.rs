@@ -7,6 +7,7 @@
 //! writes rows, events and alerts to the store as soon as the core hands
 //! them on.
 
+mod archive;
 mod config;
 mod ingest;
 mod run;

@@ -26,6 +26,11 @@ const RIS_SILENT: Duration = Duration::from_secs(60);
 enum Running {
     Bmp(Station),
     Bgp(Collector),
+    Archive {
+        url: String,
+        status: Arc<std::sync::Mutex<super::archive::PullStatus>>,
+        task: JoinHandle<()>,
+    },
     Ris {
         url: String,
         stats: Arc<ClientStats>,
@@ -50,7 +55,7 @@ impl Drop for Sources {
             task.abort();
         }
         for running in &self.running {
-            if let Running::Ris { task, .. } = running {
+            if let Running::Ris { task, .. } | Running::Archive { task, .. } = running {
                 task.abort();
             }
         }
@@ -65,6 +70,7 @@ pub fn names(config: &LiveConfig) -> Vec<String> {
         .map(|s| s.name.clone())
         .chain(config.bgp.iter().map(|s| s.name.clone()))
         .chain(config.ris.iter().map(|s| s.name.clone()))
+        .chain(config.archive.iter().map(|s| s.name.clone()))
         .collect()
 }
 
@@ -158,6 +164,15 @@ pub async fn start(
             task: feed.task,
         });
     }
+    for archive in &config.archive {
+        let source = sources.running.len();
+        let collector = archive
+            .collector()
+            .map_err(|e| anyhow::anyhow!("{}", e.trim_end()))?;
+        let url = format!("{}/{}", collector.base(), collector.name());
+        let (status, task) = super::archive::start(archive, collector, source, tx.clone());
+        sources.running.push(Running::Archive { url, status, task });
+    }
     Ok(sources)
 }
 
@@ -181,7 +196,8 @@ fn forward<T: Send + 'static>(
     })
 }
 
-fn unix_now() -> u64 {
+/// Now, in Unix seconds.
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -212,6 +228,7 @@ impl Sources {
                     Running::Ris {
                         url, stats, last, ..
                     } => ris_status(url, stats, last.load(Ordering::Relaxed)),
+                    Running::Archive { url, status, .. } => archive_status(url, status),
                 };
                 status.name = self.names.get(source).cloned().unwrap_or_default();
                 status.errors += counters
@@ -303,6 +320,28 @@ fn ris_status(url: &str, stats: &ClientStats, last: u64) -> SourceStatus {
             errors: s.malformed + s.server_errors,
             last_message: (last > 0).then_some(last),
             last_error: s.last_problem,
+        }],
+        ..SourceStatus::default()
+    }
+}
+
+fn archive_status(
+    url: &str,
+    status: &std::sync::Mutex<super::archive::PullStatus>,
+) -> SourceStatus {
+    let s = status.lock().map(|s| s.clone()).unwrap_or_default();
+    SourceStatus {
+        kind: "archive",
+        listen: url.to_owned(),
+        connections: vec![ConnectionStatus {
+            remote: url.to_owned(),
+            up: s.reachable && !s.done,
+            messages: s.files,
+            errors: s.errors,
+            last_message: s.last_file,
+            last_error: s
+                .last_error
+                .or_else(|| s.done.then(|| "past its `to`: done".to_owned())),
         }],
         ..SourceStatus::default()
     }
