@@ -6,6 +6,7 @@
 //! event-time order (table dumps first, then updates merged across files
 //! and collectors).
 
+mod accept;
 pub mod archive;
 pub mod bgp_collector;
 pub mod bmp_station;

@@ -31,11 +31,11 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio::task::{JoinHandle, JoinSet};
-use tokio::time::{sleep, timeout};
+use tokio::time::timeout;
 use wire::event::PeerKey;
 use wire::AsnWidth;
 
+use crate::accept::{self, Accepting};
 use notify::Notify;
 use stats::Registry;
 
@@ -131,7 +131,7 @@ impl fmt::Display for DownReason {
 pub struct Collector {
     local_addr: SocketAddr,
     registry: Arc<Registry>,
-    task: JoinHandle<()>,
+    _accepting: Accepting,
 }
 
 impl Collector {
@@ -153,13 +153,6 @@ impl Collector {
     }
 }
 
-impl Drop for Collector {
-    fn drop(&mut self) {
-        // The accept task owns the sessions: aborting it drops them all.
-        self.task.abort();
-    }
-}
-
 /// Starts a collector on the current tokio runtime: binds the configured
 /// address and serves neighbors until the collector or the receiver is
 /// dropped. Fails when the address cannot be bound or the configuration
@@ -177,11 +170,33 @@ pub async fn listen(
     let local_addr = listener.local_addr()?;
     let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
     let registry = Arc::new(Registry::new(config.neighbors.iter().map(peer_key)));
-    let task = tokio::spawn(accept(listener, config, Arc::clone(&registry), tx));
+    let tallies = Arc::clone(&registry);
+    let accepting = accept::spawn(listener, tx, move |stream, addr, tx| {
+        // An IPv4 neighbor on a dual-stack socket shows as an IPv4-mapped
+        // IPv6 address.
+        let ip = addr.ip().to_canonical();
+        let claimed = config
+            .neighbors
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.addr == ip)
+            .and_then(|(i, n)| Some((*n, tallies.claim(i)?)));
+        Some(match claimed {
+            Some((neighbor, tally)) => {
+                let local = session::Local::of(&config);
+                Box::pin(session::serve(stream, neighbor, local, tally, tx.clone()))
+                    as accept::Serve
+            }
+            None => {
+                tallies.refused();
+                Box::pin(refuse(stream))
+            }
+        })
+    });
     let collector = Collector {
         local_addr,
         registry,
-        task,
+        _accepting: accepting,
     };
     Ok((collector, rx))
 }
@@ -195,54 +210,8 @@ fn peer_key(neighbor: &NeighborConfig) -> PeerKey {
     }
 }
 
-/// Pause after a failed accept: failures such as running out of file
-/// descriptors last a while, and retrying at once would spin.
-const ACCEPT_RETRY: Duration = Duration::from_millis(100);
-
 /// How long a refused connection may take to receive its NOTIFICATION.
 const REFUSE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Accepts connections, each served by its own task, until the consumer
-/// is gone.
-async fn accept(
-    listener: TcpListener,
-    config: CollectorConfig,
-    registry: Arc<Registry>,
-    tx: mpsc::Sender<CollectorMessage>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = tx.closed() => return,
-            // Reaps finished connections so the set does not grow.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    // An IPv4 neighbor on a dual-stack socket shows as an
-                    // IPv4-mapped IPv6 address.
-                    let ip = addr.ip().to_canonical();
-                    let claimed = config
-                        .neighbors
-                        .iter()
-                        .enumerate()
-                        .find(|(_, n)| n.addr == ip)
-                        .and_then(|(i, n)| Some((*n, registry.claim(i)?)));
-                    match claimed {
-                        Some((neighbor, tally)) => {
-                            let local = session::Local::of(&config);
-                            connections.spawn(session::serve(stream, neighbor, local, tally, tx.clone()));
-                        }
-                        None => {
-                            registry.refused();
-                            connections.spawn(refuse(stream));
-                        }
-                    }
-                }
-                Err(_) => sleep(ACCEPT_RETRY).await,
-            },
-        }
-    }
-}
 
 /// Tells a speaker the collector does not accept that it is refused, and
 /// closes the connection.

@@ -23,15 +23,13 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio::task::{JoinHandle, JoinSet};
-use tokio::time::sleep;
 use wire::bmp::AddPath;
 use wire::WireError;
 
+use crate::accept::{self, Accepting};
 use stats::Registry;
 
 /// What the station hands on, in order for each router.
@@ -117,7 +115,7 @@ impl fmt::Display for DownReason {
 pub struct Station {
     local_addr: SocketAddr,
     registry: Arc<Registry>,
-    task: JoinHandle<()>,
+    _accepting: Accepting,
 }
 
 impl Station {
@@ -134,16 +132,11 @@ impl Station {
     }
 }
 
-impl Drop for Station {
-    fn drop(&mut self) {
-        // The accept task owns the connections: aborting it drops them all.
-        self.task.abort();
-    }
-}
-
 /// Starts a station on the current tokio runtime: binds the configured
 /// address and accepts routers until the station or the receiver is
-/// dropped. Fails only when the address cannot be bound.
+/// dropped. Fails only when the address cannot be bound. Indexes count
+/// up from `first_router` and are never reused; once they run out, new
+/// connections are closed at once.
 pub async fn listen(
     config: StationConfig,
 ) -> io::Result<(Station, mpsc::Receiver<StationMessage>)> {
@@ -151,49 +144,18 @@ pub async fn listen(
     let local_addr = listener.local_addr()?;
     let (tx, rx) = mpsc::channel(config.channel_capacity.max(1));
     let registry = Arc::new(Registry::new(config.retain_closed));
-    let task = tokio::spawn(accept(
-        listener,
-        config.first_router,
-        Arc::clone(&registry),
-        tx,
-    ));
+    let mut next = Some(config.first_router);
+    let tallies = Arc::clone(&registry);
+    let accepting = accept::spawn(listener, tx, move |stream, addr, tx| {
+        let router = next?;
+        next = router.checked_add(1);
+        let tally = tallies.add(router, addr);
+        Some(Box::pin(connection::serve(stream, router, addr, tally, tx.clone())) as accept::Serve)
+    });
     let station = Station {
         local_addr,
         registry,
-        task,
+        _accepting: accepting,
     };
     Ok((station, rx))
-}
-
-/// Pause after a failed accept: failures such as running out of file
-/// descriptors last a while, and retrying at once would spin.
-const ACCEPT_RETRY: Duration = Duration::from_millis(100);
-
-/// Accepts routers, each served by its own task, until the consumer is
-/// gone. Indexes count up from `first_router` and are never reused; once
-/// they run out, new connections are closed at once.
-async fn accept(
-    listener: TcpListener,
-    first_router: u16,
-    registry: Arc<Registry>,
-    tx: mpsc::Sender<StationMessage>,
-) {
-    let mut next = Some(first_router);
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = tx.closed() => return,
-            // Reaps finished connections so the set does not grow.
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    let Some(router) = next else { continue };
-                    next = router.checked_add(1);
-                    let tally = registry.add(router, addr);
-                    connections.spawn(connection::serve(stream, router, addr, tally, tx.clone()));
-                }
-                Err(_) => sleep(ACCEPT_RETRY).await,
-            },
-        }
-    }
 }
