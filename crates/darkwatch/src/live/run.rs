@@ -134,7 +134,8 @@ fn run(
     let mut clock = Clock::default();
     let mut batch = Vec::with_capacity(BATCH);
     loop {
-        match runtime.block_on(async { tokio::time::timeout(TICK, rx.recv()).await }) {
+        let wait = until_next_second().min(TICK);
+        match runtime.block_on(async { tokio::time::timeout(wait, rx.recv()).await }) {
             Ok(Some(input)) => batch.push(input),
             Ok(None) => return,
             Err(_) => {}
@@ -159,6 +160,15 @@ fn run(
             eprintln!("darkwatch serve: {e} (the rows and events of this moment are lost; the feeds go on)");
         }
     }
+}
+
+/// The detector judges in whole seconds: waking just past the next one
+/// lets a timer that ends there fire at once, not up to a tick later.
+fn until_next_second() -> Duration {
+    let into = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_micros());
+    Duration::from_micros(u64::from(1_000_000 - into) + 1_000)
 }
 
 /// Wall-clock time that never goes back: a clock stepped backwards holds
