@@ -87,7 +87,10 @@ impl<'a> RawAttributes<'a> {
         RawAttributes { r, failed: false }
     }
 
-    #[inline]
+    // Always inlined: with BMP reading attributes too, LLVM stopped
+    // inlining it into `Attributes::decode`, and RIB decoding took 60%
+    // longer (BENCHMARKS.md).
+    #[inline(always)]
     fn read_one(&mut self) -> Result<RawAttribute<'a>, WireError> {
         let flags = self.r.u8()?;
         let type_code = self.r.u8()?;
@@ -110,7 +113,7 @@ impl<'a> RawAttributes<'a> {
 impl<'a> Iterator for RawAttributes<'a> {
     type Item = Result<RawAttribute<'a>, WireError>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.r.is_empty() {
             return None;

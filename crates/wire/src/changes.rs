@@ -34,6 +34,9 @@ pub enum Change {
 /// `opaque`. Stops at the first malformed prefix; the changes before it
 /// are delivered. An attribute error is returned after every route that
 /// could be read.
+// Never inlined: inlined into the record visitor it made the table-dump
+// arms, the hot path of RIB decoding, slower (BENCHMARKS.md).
+#[inline(never)]
 pub fn walk(
     update: &Update<'_>,
     attrs: &Attributes<'_>,
