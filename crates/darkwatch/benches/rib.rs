@@ -134,14 +134,13 @@ fn main() {
         let start = Instant::now();
         for (i, u) in plan.iter().enumerate() {
             let event = RouteEvent {
-                time: Timestamp::from_secs(1_419_206_400 + (i / 1000) as u32),
-                peer: peers[usize::from(u.peer)],
-                kind: u.kind,
                 prefix: Some(u.prefix),
-                path_id: None,
                 attrs: attrs.get(usize::from(u.attrs)),
-                next_hop: None,
-                from_table: false,
+                ..RouteEvent::session(
+                    peers[usize::from(u.peer)],
+                    u.kind,
+                    Timestamp::from_secs(1_419_206_400 + (i / 1000) as u32),
+                )
             };
             table.apply(&event, deltas);
             deltas.clear();

@@ -179,14 +179,9 @@ impl<'g> World<'g> {
         };
         let attrs = Attributes::decode(Reader::new(&bytes), ctx);
         let event = RouteEvent {
-            time: ts(self.now),
-            peer: self.key(peer),
-            kind,
             prefix: prefix.map(|p| p.parse().unwrap()),
-            path_id: None,
             attrs: (kind == Kind::Announce).then_some(&attrs),
-            next_hop: None,
-            from_table: false,
+            ..RouteEvent::session(self.key(peer), kind, ts(self.now))
         };
         self.pass(self.now);
         self.rib.apply(&event, &mut self.deltas);

@@ -80,20 +80,12 @@ mod tests {
     use super::*;
 
     fn event(kind: EventKind, at: u32) -> RouteEvent<'static, 'static> {
-        RouteEvent {
-            time: Timestamp::from_secs(at),
-            peer: PeerKey {
-                collector: 0,
-                addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
-                asn: 64_500,
-            },
-            kind,
-            prefix: None,
-            path_id: None,
-            attrs: None,
-            next_hop: None,
-            from_table: false,
-        }
+        let peer = PeerKey {
+            collector: 0,
+            addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+            asn: 64_500,
+        };
+        RouteEvent::session(peer, kind, Timestamp::from_secs(at))
     }
 
     #[test]

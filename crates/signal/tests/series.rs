@@ -68,19 +68,15 @@ impl<'g> World<'g> {
             rib: false,
         };
         let attrs = Attributes::decode(Reader::new(&bytes), ctx);
+        let peer = PeerKey {
+            collector: 0,
+            addr: IpAddr::from([192, 0, 2, who]),
+            asn: 64_500 + u32::from(who),
+        };
         let event = RouteEvent {
-            time: Timestamp::from_secs(self.now),
-            peer: PeerKey {
-                collector: 0,
-                addr: IpAddr::from([192, 0, 2, who]),
-                asn: 64_500 + u32::from(who),
-            },
-            kind,
             prefix: prefix.map(|p| p.parse().unwrap()),
-            path_id: None,
             attrs: (kind == EventKind::Announce).then_some(&attrs),
-            next_hop: None,
-            from_table: false,
+            ..RouteEvent::session(peer, kind, Timestamp::from_secs(self.now))
         };
         self.rib.apply(&event, &mut self.deltas);
         let cause = self.sessions.cause(&event);

@@ -87,6 +87,24 @@ pub struct RouteEvent<'r, 'a> {
     pub from_table: bool,
 }
 
+impl RouteEvent<'static, 'static> {
+    /// An event of `kind` about `peer` at `time` and nothing else: a
+    /// session's (peer up, peer down, End-of-RIB), or the base a route's
+    /// event fills in.
+    pub fn session(peer: PeerKey, kind: EventKind, time: Timestamp) -> Self {
+        RouteEvent {
+            time,
+            peer,
+            kind,
+            prefix: None,
+            path_id: None,
+            attrs: None,
+            next_hop: None,
+            from_table: false,
+        }
+    }
+}
+
 impl<'r, 'a> RouteEvent<'r, 'a> {
     /// The event an MRT entry means, if any: state changes other than
     /// reaching or leaving Established mean nothing to the routing state,

@@ -193,8 +193,8 @@ impl<'g> Ingest<'g> {
     fn bmp(&mut self, table: &mut RouteTable, source: usize, msg: StationMessage, now: Timestamp) {
         match msg {
             StationMessage::RouterUp { router, addr } => {
-                let name = format!("{}/{addr}", self.source_name(source));
-                self.collector(table, source, Origin::BmpRouter(source, router), name);
+                let origin = Origin::BmpRouter(source, router);
+                self.collector(table, source, origin, |s| format!("{s}/{addr}"));
             }
             StationMessage::Message {
                 router,
@@ -202,7 +202,7 @@ impl<'g> Ingest<'g> {
                 add_path,
             } => {
                 let origin = Origin::BmpRouter(source, router);
-                let name = format!("{}/router-{router}", self.source_name(source));
+                let name = |s: &str| format!("{s}/router-{router}");
                 let Some(collector) = self.collector(table, source, origin, name) else {
                     return;
                 };
@@ -267,7 +267,7 @@ impl<'g> Ingest<'g> {
         match msg {
             CollectorMessage::SessionUp { peer, .. } => {
                 if let Some(peer) = self.bgp_peer(table, source, peer) {
-                    self.apply(table, &session_event(peer, EventKind::PeerUp, now));
+                    self.apply(table, &RouteEvent::session(peer, EventKind::PeerUp, now));
                 }
             }
             CollectorMessage::Update {
@@ -282,7 +282,7 @@ impl<'g> Ingest<'g> {
             }
             CollectorMessage::SessionDown { peer, .. } => {
                 if let Some(peer) = self.bgp_peer(table, source, peer) {
-                    self.apply(table, &session_event(peer, EventKind::PeerDown, now));
+                    self.apply(table, &RouteEvent::session(peer, EventKind::PeerDown, now));
                 }
             }
         }
@@ -308,7 +308,7 @@ impl<'g> Ingest<'g> {
                 ..
             } => {
                 if let Some(peer) = self.ris_peer(table, source, collector, peer) {
-                    self.apply(table, &session_event(peer, change.event_kind(), now));
+                    self.apply(table, &RouteEvent::session(peer, change.event_kind(), now));
                 }
             }
             // The routes of the time between are unknown, not withdrawn:
@@ -329,7 +329,8 @@ impl<'g> Ingest<'g> {
         now: Timestamp,
     ) {
         let origin = Origin::ArchiveCollector(source);
-        let Some(collector) = self.collector(table, source, origin, name.clone()) else {
+        let label = name.clone();
+        let Some(collector) = self.collector(table, source, origin, |_| label) else {
             return;
         };
         let input = feed::ReplayInput {
@@ -388,7 +389,7 @@ impl<'g> Ingest<'g> {
             }
         };
         let attrs = add_path.attributes(&update, asn_width);
-        let base = session_event(peer, EventKind::Announce, now);
+        let base = RouteEvent::session(peer, EventKind::Announce, now);
         let mut opaque = 0;
         let walked = wire::changes::walk_events(
             &update,
@@ -433,7 +434,7 @@ impl<'g> Ingest<'g> {
                     collector_name(table, event.peer.collector),
                     self.setup.max_prefixes_per_peer
                 );
-                let down = session_event(event.peer, EventKind::PeerDown, event.time);
+                let down = RouteEvent::session(event.peer, EventKind::PeerDown, event.time);
                 self.core.apply(&mut table.rib, &down);
                 return;
             }
@@ -464,7 +465,7 @@ impl<'g> Ingest<'g> {
             .map(|(_, info)| info.key)
             .collect();
         for peer in peers {
-            self.apply(table, &session_event(peer, EventKind::PeerDown, now));
+            self.apply(table, &RouteEvent::session(peer, EventKind::PeerDown, now));
         }
     }
 
@@ -474,13 +475,8 @@ impl<'g> Ingest<'g> {
         source: usize,
         peer: PeerKey,
     ) -> Option<PeerKey> {
-        let name = format!("{}/{}", self.source_name(source), peer.addr);
-        let collector = self.collector(
-            table,
-            source,
-            Origin::BgpNeighbor(source, peer.collector),
-            name,
-        )?;
+        let origin = Origin::BgpNeighbor(source, peer.collector);
+        let collector = self.collector(table, source, origin, |s| format!("{s}/{}", peer.addr))?;
         Some(PeerKey { collector, ..peer })
     }
 
@@ -492,7 +488,7 @@ impl<'g> Ingest<'g> {
         peer: feed::rislive::LivePeer,
     ) -> Option<PeerKey> {
         let origin = Origin::RisCollector(source, name.clone());
-        let collector = self.collector(table, source, origin, name)?;
+        let collector = self.collector(table, source, origin, |_| name)?;
         Some(PeerKey {
             collector,
             addr: peer.addr,
@@ -500,17 +496,20 @@ impl<'g> Ingest<'g> {
         })
     }
 
-    /// The collector index of `origin`, given the first time with `name`.
+    /// The collector index of `origin`, given the first time with the
+    /// name `name` makes of the source's name (only then: this runs for
+    /// every message).
     fn collector(
         &mut self,
         table: &mut RouteTable,
         source: usize,
         origin: Origin,
-        name: String,
+        name: impl FnOnce(&str) -> String,
     ) -> Option<u16> {
         if let Some(&index) = self.collectors.get(&origin) {
             return Some(index);
         }
+        let name = name(self.source_name(source));
         let Ok(index) = u16::try_from(table.collectors.len()) else {
             self.counters.problem(
                 source,
@@ -533,18 +532,4 @@ fn collector_name(table: &RouteTable, collector: u16) -> &str {
         .collectors
         .get(usize::from(collector))
         .map_or("?", String::as_str)
-}
-
-/// An event of `kind` about `peer`'s session at `time`.
-fn session_event(peer: PeerKey, kind: EventKind, time: Timestamp) -> RouteEvent<'static, 'static> {
-    RouteEvent {
-        time,
-        peer,
-        kind,
-        prefix: None,
-        path_id: None,
-        attrs: None,
-        next_hop: None,
-        from_table: false,
-    }
 }

@@ -36,14 +36,9 @@ pub fn route_table() -> RouteTable {
         };
         let attrs = Attributes::decode(Reader::new(&bytes), ctx);
         let event = RouteEvent {
-            time: Timestamp::from_secs(T0),
-            peer: peer(who),
-            kind: EventKind::Announce,
             prefix: Some(prefix.parse().unwrap()),
-            path_id: None,
             attrs: Some(&attrs),
-            next_hop: None,
-            from_table: false,
+            ..RouteEvent::session(peer(who), EventKind::Announce, Timestamp::from_secs(T0))
         };
         rib.apply(&event, &mut deltas);
     };

@@ -65,20 +65,12 @@ fn session_event(
     collector: u16,
     kind: EventKind,
 ) -> RouteEvent<'static, 'static> {
-    RouteEvent {
-        time: peer.time(),
-        peer: PeerKey {
-            collector,
-            addr: peer.addr,
-            asn: peer.asn,
-        },
-        kind,
-        prefix: None,
-        path_id: None,
-        attrs: None,
-        next_hop: None,
-        from_table: false,
-    }
+    let key = PeerKey {
+        collector,
+        addr: peer.addr,
+        asn: peer.asn,
+    };
+    RouteEvent::session(key, kind, peer.time())
 }
 
 /// The routes of one UPDATE, in its order: withdrawn IPv4, MP_UNREACH,
