@@ -4,34 +4,10 @@
 //! fetched reads the same records as a replay of the files themselves.
 //! Nothing leaves 127.0.0.1.
 
-#[path = "../../feed/tests/support/archive_server.rs"]
-mod archive_server;
 mod common;
 
-use archive_server::{place, ArchiveServer};
+use common::archive::{jinx_archive, RIB, UPDATES};
 use common::*;
-
-const RIB: &str = "routeviews-jinx/routeviews.route-views.jinx.ribs.1401487200.bz2";
-const UPDATES: &str = "routeviews-jinx/routeviews.route-views.jinx.updates.1401493500.bz2";
-
-/// A RouteViews layout holding the jinx RIB of 22:00 and update file of
-/// 23:45 on 2014-05-30.
-fn jinx_archive() -> (tempfile::TempDir, ArchiveServer) {
-    let root = tempfile::tempdir().unwrap();
-    let jinx = "route-views.jinx/bgpdata/2014.05";
-    place(
-        &mrt(RIB),
-        root.path(),
-        &format!("{jinx}/RIBS/rib.20140530.2200.bz2"),
-    );
-    place(
-        &mrt(UPDATES),
-        root.path(),
-        &format!("{jinx}/UPDATES/updates.20140530.2345.bz2"),
-    );
-    let server = ArchiveServer::start(root.path());
-    (root, server)
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -5,34 +5,16 @@
 //! skipped, and past `to` the source says it is done. Nothing leaves
 //! 127.0.0.1.
 
-#[path = "../../feed/tests/support/archive_server.rs"]
-mod archive_server;
 mod common;
 
 use std::time::Duration;
 
-use archive_server::{place, ArchiveServer};
+use common::archive::jinx_archive;
 use common::live::Live;
-use common::mrt;
-
-const RIB: &str = "routeviews-jinx/routeviews.route-views.jinx.ribs.1401487200.bz2";
-const UPDATES: &str = "routeviews-jinx/routeviews.route-views.jinx.updates.1401493500.bz2";
 
 #[test]
 fn an_archive_source_replays_the_dump_then_the_updates_into_the_live_table() {
-    let root = tempfile::tempdir().unwrap();
-    let jinx = "route-views.jinx/bgpdata/2014.05";
-    place(
-        &mrt(RIB),
-        root.path(),
-        &format!("{jinx}/RIBS/rib.20140530.2200.bz2"),
-    );
-    place(
-        &mrt(UPDATES),
-        root.path(),
-        &format!("{jinx}/UPDATES/updates.20140530.2345.bz2"),
-    );
-    let server = ArchiveServer::start(root.path());
+    let (_root, server) = jinx_archive();
     let cache = tempfile::tempdir().unwrap();
     let config = format!(
         "[live]\nbin_secs = 2\n[[live.archive]]\nname = \"jinx\"\ncollector = \"route-views.jinx\"\nbase = \"{}\"\n\

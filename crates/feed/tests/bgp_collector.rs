@@ -7,12 +7,15 @@
 //! speakers are refused. Last, a real router: GoBGP peers with the
 //! collector and its route comes out.
 
+#[path = "support/daemon.rs"]
+mod daemon;
 #[path = "support/gobgp.rs"]
 mod gobgp;
 
+use daemon::Daemon;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use feed::bgp_collector::{
@@ -442,42 +445,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A routing daemon run with a configuration file in a folder of its own;
-/// killed on drop.
-struct Daemon {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Daemon {
-    /// Writes `config` to `config` in a new folder and runs `program` with
-    /// the arguments `args` makes of that folder.
-    fn start(program: &str, config: &str, args: impl FnOnce(&Path) -> Vec<String>) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config"), config).unwrap();
-        let child = Command::new(program)
-            .args(args(dir.path()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program} runs: {e}"));
-        Daemon { child, _dir: dir }
-    }
-
-    /// Stops the daemon at once, without a NOTIFICATION.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        // Already gone is fine: the test may have stopped it.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Waits for a daemon's session to come up (its first connection may wait
 /// several seconds), then for an UPDATE announcing `prefix`; returns the
 /// neighbor and the route's AS path and next hop.
@@ -581,7 +548,7 @@ impl GoBgp {
             port = collector.port(),
         );
         let api_port = free_port();
-        let daemon = Daemon::start("gobgpd", &config, |dir| {
+        let daemon = Daemon::start("gobgpd", "gobgpd", &config, |dir| {
             vec![
                 "-f".into(),
                 dir.join("config").display().to_string(),
@@ -654,7 +621,7 @@ protocol bgp collector {{
         addr = collector.ip(),
         port = collector.port(),
     );
-    Daemon::start("bird", &config, |dir| {
+    Daemon::start("bird", "bird", &config, |dir| {
         vec![
             "-f".into(),
             "-c".into(),

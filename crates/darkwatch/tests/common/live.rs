@@ -7,7 +7,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +14,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::server::request;
+
+#[path = "../../../feed/tests/support/daemon.rs"]
+mod daemon;
+pub use daemon::Daemon;
 
 /// Longest wait for `darkwatch serve` to print its addresses (a debug
 /// build loads the embedded registry for some 20 s, longer when tests run
@@ -504,81 +507,6 @@ fn read_body(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
     Some(body)
-}
-
-/// A routing daemon run with a configuration file in a folder of its own;
-/// killed on drop.
-pub struct Daemon {
-    child: Child,
-    name: String,
-    /// Its folder: configuration, control socket, log.
-    pub dir: tempfile::TempDir,
-}
-
-impl Daemon {
-    /// Writes `config` to `DIR/config` in a new folder and runs `program`
-    /// with the arguments `args` makes of that folder, its output in
-    /// `DIR/log`.
-    pub fn start(
-        name: &str,
-        program: &str,
-        config: &str,
-        args: impl FnOnce(&Path) -> Vec<String>,
-    ) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config"), config).unwrap();
-        let log = std::fs::File::create(dir.path().join("log")).unwrap();
-        let child = Command::new(program)
-            .args(args(dir.path()))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program} runs ({e}); ./scripts/test installs it"));
-        Daemon {
-            child,
-            name: name.to_owned(),
-            dir,
-        }
-    }
-
-    /// Sends `signal` (`STOP`, `CONT`, `KILL`) to the daemon.
-    pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} {}", self.name);
-    }
-
-    /// Kills the daemon at once (SIGKILL: no NOTIFICATION, no goodbye) and
-    /// reaps it.
-    pub fn kill(&mut self) {
-        self.child.kill().unwrap();
-        let _ = self.child.wait();
-    }
-
-    /// What it printed.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        // A stopped process must be continued to die promptly on some
-        // systems; harmless otherwise.
-        let _ = Command::new("kill")
-            .arg("-CONT")
-            .arg(self.child.id().to_string())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- {} printed:\n{}", self.name, self.log());
-        }
-    }
 }
 
 /// GoBGP (Debian `gobgpd` 3.10) with a configuration of the test's, its
