@@ -53,6 +53,17 @@ const BACKGROUND: [(&str, &[u32]); 4] = [
 /// The path behind AS4837 to North Korea.
 const KP_PATH: &[u32] = &[131_279];
 
+/// Announces North Korea's four prefixes and the background through
+/// `gobgp`.
+fn announce_all(gobgp: &GoBgp) {
+    for p in KP {
+        gobgp.announce(p, KP_PATH);
+    }
+    for (p, path) in BACKGROUND {
+        gobgp.announce(p, path);
+    }
+}
+
 /// The entities that must go dark.
 const DARK: [&str; 2] = ["as/131279", "country/KP"];
 
@@ -423,12 +434,7 @@ fn bmp_from_gobgp_dark_outage_and_restore() {
             )
         ),
     );
-    for p in KP {
-        upstream.announce(p, KP_PATH);
-    }
-    for (p, path) in BACKGROUND {
-        upstream.announce(p, path);
-    }
+    announce_all(&upstream);
     live.wait("GoBGP's BMP connection", SESSION, || {
         (connected(&live, "routers") == 1).then_some(())
     });
@@ -516,12 +522,7 @@ fn bgp_from_gobgp_dark_outage_and_restore() {
             gobgp_neighbor(listen, 64_512, gobgp_ip, false)
         ),
     );
-    for p in KP {
-        gobgp.announce(p, KP_PATH);
-    }
-    for (p, path) in BACKGROUND {
-        gobgp.announce(p, path);
-    }
+    announce_all(&gobgp);
     live.wait("GoBGP's session", SESSION, || {
         live.is_up("peers", gobgp_ip).then_some(())
     });
@@ -571,12 +572,7 @@ fn losing_peers_is_not_an_outage() {
             gobgp_neighbor(listen, 64_512, gobgp_ip, false)
         ),
     );
-    for p in KP {
-        gobgp.announce(p, KP_PATH);
-    }
-    for (p, path) in BACKGROUND {
-        gobgp.announce(p, path);
-    }
+    announce_all(&gobgp);
     let kp: Vec<(&str, &[u32])> = KP.iter().map(|&p| (p, KP_PATH)).collect();
     let mut bird = Bird::start(
         "bird",
