@@ -123,7 +123,9 @@ fn status(running: &sources::Sources, counters: &Counters, queue: usize) -> Live
     }
 }
 
-/// The core's loop, until every source is gone.
+/// The core's loop, for as long as the process runs: time goes on passing
+/// after every source has ended (an archive pull past its `to`), so that
+/// bins close and timers fire on the table the API still serves.
 fn run(
     mut ingest: Ingest<'_>,
     mut rx: mpsc::Receiver<Input>,
@@ -133,12 +135,17 @@ fn run(
 ) {
     let mut clock = Clock::default();
     let mut batch = Vec::with_capacity(BATCH);
+    let mut sources_open = true;
     loop {
         let wait = until_next_second().min(TICK);
-        match runtime.block_on(async { tokio::time::timeout(wait, rx.recv()).await }) {
-            Ok(Some(input)) => batch.push(input),
-            Ok(None) => return,
-            Err(_) => {}
+        if sources_open {
+            match runtime.block_on(async { tokio::time::timeout(wait, rx.recv()).await }) {
+                Ok(Some(input)) => batch.push(input),
+                Ok(None) => sources_open = false,
+                Err(_) => {}
+            }
+        } else {
+            std::thread::sleep(wait);
         }
         while batch.len() < BATCH {
             match rx.try_recv() {
