@@ -1,8 +1,8 @@
 //! The handlers of `/api/v1`: each checks its parameters (400 on bad
 //! ones), reads the store on a blocking thread and answers JSON.
 
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::State;
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use signal::Values;
 use store::{EventQuery, Point};
 
 use crate::error::ApiError;
-use crate::query::{self, Params, MAX_SERIES_RANGE};
+use crate::query::{self, Params, PathParam, MAX_SERIES_RANGE};
 use crate::AppState;
 
 /// The most events or entities one request returns.
@@ -48,6 +48,25 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     }
 }
 
+/// A route that exists, asked with a method it does not take (axum keeps
+/// the `Allow` header that lists the ones it does): a JSON error under
+/// `/api/`, a dashboard page elsewhere.
+pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let error = ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: format!(
+            "{} does not take {method} (the Allow header lists the methods it takes; the routes are in /api/v1/openapi.json)",
+            uri.path()
+        ),
+    };
+    if uri.path().starts_with("/api/") {
+        error.into_response()
+    } else {
+        crate::dashboard::PageError::from(error).into_response()
+    }
+}
+
 /// Parameters of `/entities`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +83,7 @@ pub async fn entities(
 ) -> Result<Json<Value>, ApiError> {
     let limit = limit(p.limit, 50)?;
     let q = p.q.unwrap_or_default();
+    query::search(&q)?;
     let found = state
         .with_store(move |s| s.search_entities(&q, limit))
         .await?;
@@ -89,7 +109,7 @@ pub struct SignalsParams {
 /// `from`.
 pub async fn entity_path(
     State(state): State<AppState>,
-    Path(path): Path<String>,
+    PathParam(path): PathParam<String>,
     Params(p): Params<SignalsParams>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(entity) = path.strip_suffix("/signals") else {
@@ -131,7 +151,7 @@ pub async fn entity_path(
             let week = 7 * 86_400;
             let (from, to) = match (from, to) {
                 (Some(f), Some(t)) => (f, t),
-                (Some(f), None) => (f, f + week),
+                (Some(f), None) => (f, f.saturating_add(week)),
                 (None, Some(t)) => (t.saturating_sub(week), t),
                 (None, None) => {
                     let last = s
@@ -225,7 +245,7 @@ fn event_id(text: &str) -> Result<u64, ApiError> {
 /// `GET /api/v1/events/{id}`.
 pub async fn event(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = event_id(&id)?;
     let text = state.with_store(move |s| s.event(id)).await?;
@@ -245,7 +265,7 @@ pub struct ReportParams {
 /// `GET /api/v1/events/{id}/report?format=html|md|json`.
 pub async fn event_report(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     Params(p): Params<ReportParams>,
 ) -> Result<Response, ApiError> {
     let id = event_id(&id)?;

@@ -3,8 +3,10 @@
 //! request (body size, time to answer). The API is read-only without a
 //! configured token.
 
+use std::pin::Pin;
 use std::time::Duration;
 
+use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -51,9 +53,12 @@ pub async fn time_limit(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-/// Answers 413 to a request that declares a body longer than the limit,
-/// before anything reads it (bodies read by extractors are also capped,
-/// by axum's `DefaultBodyLimit`, for requests that declare no length).
+/// Answers 413 to a request whose body is longer than the limit: at once
+/// when it declares its length (`Content-Length`), before anything reads
+/// it; otherwise (`Transfer-Encoding: chunked`) after reading at most
+/// the limit and one byte more, so that no route accepts a body past the
+/// limit, whether or not its handler reads it. The body read is handed on
+/// to the route whole.
 pub async fn size_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let declared = request
         .headers()
@@ -61,15 +66,46 @@ pub async fn size_limit(State(state): State<AppState>, request: Request, next: N
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let limit = state.limits.max_body_bytes;
-    match declared {
-        Some(n) if n > limit as u64 => ApiError {
+    let too_large = |size: String| {
+        ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "too_large",
-            message: format!("the request body is {n} bytes, more than the {limit} accepted"),
+            message: format!("the request body is {size} bytes, more than the {limit} accepted"),
         }
-        .into_response(),
-        _ => next.run(request).await,
+        .into_response()
+    };
+    match declared {
+        Some(n) if n > limit as u64 => too_large(n.to_string()),
+        Some(_) => next.run(request).await,
+        None if request.body().size_hint().exact() == Some(0) => next.run(request).await,
+        None => {
+            let (parts, body) = request.into_parts();
+            match read_at_most(body, limit).await {
+                Ok(Some(bytes)) => {
+                    next.run(Request::from_parts(parts, Body::from(bytes)))
+                        .await
+                }
+                Ok(None) => too_large(format!("more than {limit}")),
+                Err(e) => ApiError::bad_request(format!("the request body could not be read: {e}"))
+                    .into_response(),
+            }
+        }
     }
+}
+
+/// The whole of `body` if it is at most `limit` bytes long, `None` as
+/// soon as more arrives.
+async fn read_at_most(mut body: Body, limit: usize) -> Result<Option<Vec<u8>>, axum::Error> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        if let Ok(data) = frame?.into_data() {
+            if data.len() > limit - bytes.len() {
+                return Ok(None);
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(bytes))
 }
 
 /// Checks the `Authorization: Bearer TOKEN` header against the

@@ -36,7 +36,7 @@ pub use routes::{RouteTable, SharedRoutes};
 pub use sources::{ConnectionStatus, Gauge, LiveStatus, LiveView, SourceStatus};
 
 /// How the server is set up.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     /// Seconds per series bin (300).
     pub bin_secs: u64,
@@ -47,6 +47,18 @@ pub struct Options {
     pub limits: Limits,
     /// Webhook sinks and the initial watch list.
     pub alerts: AlertConfig,
+}
+
+/// The token is a secret: debug output (and so any log) never shows it.
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("bin_secs", &self.bin_secs)
+            .field("token", &self.token.as_ref().map(|_| "(set)"))
+            .field("limits", &self.limits)
+            .field("alerts", &self.alerts)
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -164,6 +176,7 @@ fn build(state: AppState) -> Router {
         )
         .route("/metrics", get(metrics::serve))
         .merge(dashboard::routes())
+        .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(

@@ -2,7 +2,7 @@
 //! 3339, ranges checked (`from` before `to`, not longer than a limit),
 //! entity ids checked against the forms darkwatch stores.
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -24,6 +24,37 @@ where
             .await
             .map(|Query(t)| Params(t))
             .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// Path parameters whose rejection (a segment that is not UTF-8 once
+/// percent-decoded, such as `%FF`) is a JSON 400 like every other error
+/// of the API, not axum's plain text.
+pub struct PathParam<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PathParam<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| PathParam(t))
+            .map_err(|e| path_error(&e))
+    }
+}
+
+/// The error a path that cannot be read is answered with: 400 (axum
+/// answers 500 only for a route whose parameters do not fit its handler,
+/// which is this crate's bug).
+pub fn path_error(e: &axum::extract::rejection::PathRejection) -> ApiError {
+    if e.status().is_client_error() {
+        ApiError::bad_request(e.body_text())
+    } else {
+        ApiError::internal(e.body_text())
     }
 }
 
@@ -49,6 +80,22 @@ pub fn range(from: Option<u64>, to: Option<u64>) -> Result<(u64, u64), ApiError>
         )));
     }
     Ok((from, to))
+}
+
+/// The longest search text, bytes: longer than any entity id or name,
+/// far shorter than the store's limit on a pattern (SQLite refuses a
+/// LIKE pattern past 50 000 bytes).
+pub const MAX_SEARCH: usize = 256;
+
+/// A search text (`q`) no longer than [`MAX_SEARCH`].
+pub fn search(q: &str) -> Result<(), ApiError> {
+    if q.len() > MAX_SEARCH {
+        return Err(ApiError::bad_request(format!(
+            "q is {} bytes long, more than the {MAX_SEARCH} a search takes (entity ids and names are shorter)",
+            q.len()
+        )));
+    }
+    Ok(())
 }
 
 /// An entity id of the forms darkwatch stores.
@@ -86,5 +133,7 @@ mod tests {
         for bad in ["country/kp", "as/x", "planet/earth", "prefix/1.2.3.4", ""] {
             assert_eq!(entity(bad).unwrap_err().status, 400, "{bad}");
         }
+        assert!(search(&"x".repeat(MAX_SEARCH)).is_ok());
+        assert_eq!(search(&"x".repeat(MAX_SEARCH + 1)).unwrap_err().status, 400);
     }
 }

@@ -7,7 +7,7 @@
 
 use std::sync::RwLock;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use rib::{PrefixId, Rib};
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use wire::{Afi, Prefix};
 
 use crate::error::ApiError;
+use crate::query::PathParam;
 use crate::AppState;
 
 /// A route table and what is needed to name its peers.
@@ -167,7 +168,7 @@ fn routed_match(rib: &Rib, prefix: &Prefix) -> Option<(Prefix, PrefixId)> {
 /// longest prefix covering it), their origins and the peers that see it.
 pub async fn prefix(
     State(state): State<AppState>,
-    Path(text): Path<String>,
+    PathParam(text): PathParam<String>,
 ) -> Result<Json<Value>, ApiError> {
     let found = lookup(&state, parse_prefix(&text)?)?;
     let routes: Vec<Value> = found

@@ -1,7 +1,7 @@
 //! `/api/v1/watch`: the entities that raise alerts. Anyone may read the
 //! list; adding and removing need the configured bearer token.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::alert::config::check_pattern;
 use crate::error::ApiError;
 use crate::guard::authorize;
+use crate::query::PathParam;
 use crate::AppState;
 
 /// `GET /api/v1/watch`.
@@ -28,7 +29,7 @@ fn checked(headers: &HeaderMap, state: &AppState, entity: &str) -> Result<String
 pub async fn add(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(entity): Path<String>,
+    PathParam(entity): PathParam<String>,
 ) -> Result<Json<Value>, ApiError> {
     let entity = checked(&headers, &state, &entity)?;
     let added = state
@@ -44,7 +45,7 @@ pub async fn add(
 pub async fn remove(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(entity): Path<String>,
+    PathParam(entity): PathParam<String>,
 ) -> Result<Json<Value>, ApiError> {
     let entity = checked(&headers, &state, &entity)?;
     let removed = state

@@ -77,13 +77,22 @@ pub fn severity_rank(name: &str) -> usize {
     SEVERITIES.iter().position(|s| *s == name).unwrap_or(0)
 }
 
-/// Checks a watch-list pattern: an entity id or a family with `*`.
+/// Checks a watch-list pattern: an entity id (of the forms darkwatch
+/// stores) or a family with `*`, whose head holds only what entity ids
+/// hold (no `..`, no control characters, at most 64 bytes).
 pub fn check_pattern(pattern: &str) -> Result<(), String> {
+    let wildcard = pattern.ends_with('*');
     let head = pattern.strip_suffix('*').unwrap_or(pattern);
     let family_ok = ["world", "country/", "as/", "prefix/"]
         .iter()
-        .any(|f| head.starts_with(f) || (f.starts_with(head) && pattern.ends_with('*')));
-    if pattern.is_empty() || head.contains('*') || !family_ok {
+        .any(|f| head.starts_with(f) || (f.starts_with(head) && wildcard));
+    let id_ok = wildcard || crate::query::entity(pattern).is_ok();
+    let plain = head.len() <= 64
+        && !head.contains("..")
+        && head
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/.:".contains(&b));
+    if pattern.is_empty() || !plain || !family_ok || !id_ok {
         return Err(format!(
             "`{pattern}` is not an entity pattern: use world, country/KP, as/131279, prefix/175.45.176.0/24, or a family such as country/*"
         ));
@@ -179,7 +188,17 @@ mod tests {
         for good in ["world", "country/KP", "as/*", "prefix/175.45.176.0/22", "*"] {
             assert!(check_pattern(good).is_ok(), "{good}");
         }
-        for bad in ["", "KP", "country/*/x*", "nation/KP"] {
+        for bad in [
+            "",
+            "KP",
+            "country/*/x*",
+            "nation/KP",
+            "country/kp",
+            "worldwide",
+            "country/../../etc",
+            "country/../*",
+            "as/1\n",
+        ] {
             assert!(check_pattern(bad).is_err(), "{bad}");
         }
     }

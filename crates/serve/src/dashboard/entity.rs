@@ -5,7 +5,7 @@
 //! events. The range comes from `?from=&to=` (see [`super::range`]).
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Html;
 use report::escape_html as esc;
 use report::series::{gauge_per_bin, median, plotted_gauge};
@@ -16,14 +16,14 @@ use store::{EntityInfo, EventQuery, Point};
 use super::events::{self, Listed};
 use super::evidence::Evidence;
 use super::range::{picker, Asked, RangeParams};
-use super::{data_end, data_start, page, points_in, widgets, PageError};
+use super::{data_end, data_start, page, points_in, widgets, PageError, PagePath};
 use crate::error::ApiError;
 use crate::AppState;
 
 /// `GET /entity/{id}?from=&to=`.
 pub async fn show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     params: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
     let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;

@@ -5,19 +5,19 @@
 //! frame of its own (`srcdoc`: no second request) that a line of script
 //! sizes to its content.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 use report::escape_html as esc;
 use report::{words, EventView, Format};
 
-use super::{data_end, page, widgets, PageError};
+use super::{data_end, page, widgets, PageError, PagePath};
 use crate::error::ApiError;
 use crate::AppState;
 
 /// `GET /event/{id}`.
 pub async fn show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let id: u64 = id.parse().map_err(|_| {
         ApiError::bad_request(format!("{id:?} is not an event id: event ids are numbers"))

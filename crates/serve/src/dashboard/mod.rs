@@ -23,11 +23,14 @@ mod shell;
 mod sparkline;
 mod widgets;
 
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use report::Window;
+use serde::de::DeserializeOwned;
 use store::{Point, Store, StoreError};
 
 use crate::error::ApiError;
@@ -86,6 +89,25 @@ pub fn data_start(store: &mut Store, window: Window) -> Result<u64, StoreError> 
     }
     let inside = store.series("world", window.from, window.to)?;
     Ok(inside.first().map_or(window.to, |p| p.bin_start))
+}
+
+/// Path parameters whose rejection (a segment that is not UTF-8 once
+/// percent-decoded) is a 400 page like the dashboard's other errors.
+pub struct PagePath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PagePath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| PagePath(t))
+            .map_err(|e| PageError(crate::query::path_error(&e)))
+    }
 }
 
 /// A page that could not be shown: the API's error (its status and

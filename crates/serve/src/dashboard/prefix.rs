@@ -3,19 +3,19 @@
 //! see it, and every peer's AS path, with links to the origin's and the
 //! path's networks and to the prefix's own series when it has one.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 use report::escape_html as esc;
 use store::StoreError;
 
-use super::{data_end, page, widgets, PageError};
+use super::{data_end, page, widgets, PageError, PagePath};
 use crate::routes::{self, PrefixRoutes};
 use crate::AppState;
 
 /// `GET /prefix/{prefix}`.
 pub async fn show(
     State(state): State<AppState>,
-    Path(text): Path<String>,
+    PagePath(text): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
     let found = routes::lookup(&state, routes::parse_prefix(&text)?)?;
     let entity = format!("prefix/{}", found.matched);

@@ -41,6 +41,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let q = params.q.unwrap_or_default().trim().to_owned();
+    crate::query::search(&q)?;
     let bin_secs = state.bin_secs;
     let asked = q.clone();
     let (data_end, found) = state

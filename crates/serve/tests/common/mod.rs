@@ -1,4 +1,9 @@
-//! What the router tests share: a route table fed real route events.
+//! What the router tests share: a route table fed real route events,
+//! and (in [`api`]) the API's test server and requests to it. Each test
+//! file uses a part of it.
+#![allow(dead_code)]
+
+pub mod api;
 
 use std::net::IpAddr;
 
