@@ -14,6 +14,11 @@ use std::thread;
 
 /// Size of the blocks handed from the decompressing thread.
 const BLOCK: usize = 1 << 20;
+/// Bytes asked of the decompressor at once. A decompressor that meets
+/// corrupt input fails the whole read, dropping what it decoded in that
+/// call, so a block filled in one read would lose up to a megabyte of
+/// good records before the damage; this bounds the loss.
+const READ: usize = 1 << 15;
 /// Blocks in flight between the threads.
 const IN_FLIGHT: usize = 4;
 
@@ -82,11 +87,9 @@ impl fmt::Display for OpenError {
     }
 }
 
-impl std::error::Error for OpenError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
+/// No [`std::error::Error::source`]: the message already holds the
+/// system's reason, and a chain printer (anyhow's `{:#}`) would say it twice.
+impl std::error::Error for OpenError {}
 
 /// Counts the compressed bytes read, shared with the reading side so that
 /// a decompression error can say where in the file it happened.
@@ -193,7 +196,8 @@ fn pump(mut reader: Box<dyn Read + Send>, tx: SyncSender<io::Result<Vec<u8>>>) {
         let mut filled = 0;
         let mut error = None;
         while filled < BLOCK {
-            match reader.read(block.get_mut(filled..).unwrap_or_default()) {
+            let end = (filled + READ).min(BLOCK);
+            match reader.read(block.get_mut(filled..end).unwrap_or_default()) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -73,6 +73,9 @@ pub enum DamageKind {
     /// Bytes that belong to no record (a header cut short, garbage between
     /// records) were skipped up to the next record.
     Unframed {
+        /// Stream offset of the first byte skipped (after the record
+        /// whose framing this is, or at the damage's own offset).
+        from: u64,
         /// Bytes skipped.
         skipped: u64,
     },
@@ -159,9 +162,9 @@ impl fmt::Display for Damage {
                 f,
                 "declared length does not end where the next record starts; read as {used} bytes"
             ),
-            DamageKind::Unframed { skipped } => write!(
+            DamageKind::Unframed { from, skipped } => write!(
                 f,
-                "{skipped} bytes belong to no record (broken header or record boundary); skipped to the next record"
+                "{skipped} bytes from stream byte {from} belong to no record (broken header or record boundary); skipped to the next record"
             ),
             DamageKind::Decode(e) => write!(
                 f,
@@ -371,6 +374,7 @@ impl MrtReader {
                         size = found;
                     } else if found > declared {
                         framing = Some(DamageKind::Unframed {
+                            from: self.offset() + declared as u64,
                             skipped: (found - declared) as u64,
                         });
                         self.gap = found - declared;
@@ -478,6 +482,7 @@ impl MrtReader {
         let damage = self.damage(
             header,
             DamageKind::Unframed {
+                from: self.offset(),
                 skipped: skipped as u64,
             },
         );
