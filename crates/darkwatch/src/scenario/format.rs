@@ -155,7 +155,7 @@ impl EventKind {
 
 /// A checked scenario: every name resolved, every time in range.
 #[derive(Debug)]
-pub(crate) struct Scenario {
+pub struct Scenario {
     pub(crate) collector: Collector,
     /// First second covered (the RIB's time), Unix seconds.
     pub(crate) start: u32,
@@ -355,7 +355,7 @@ impl Source<'_> {
 }
 
 /// Parses and checks a scenario; `name` is how errors call the file.
-pub(crate) fn parse(name: &str, text: &str) -> anyhow::Result<Scenario> {
+pub fn parse(name: &str, text: &str) -> anyhow::Result<Scenario> {
     let src = Source { name, text };
     // toml's message carries the line, column and a picture of the spot.
     let raw: RawScenario =

@@ -122,6 +122,8 @@
 
 mod background;
 mod format;
+
+pub use format::parse;
 mod write;
 
 use std::fs;
