@@ -52,6 +52,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         watched,
         names: None,
         detect: detect::DetectConfig::default(),
+        batch_rows: crate::replay::WRITE_BATCH,
+        resume: false,
     };
     let replayed = replay_into(&inputs, Some(target), true, false)?;
     let summary = &replayed.summary;

@@ -15,7 +15,7 @@ use feed::{ReplayInput, ReplaySummary};
 use geo::{AsNames, RegistryTable};
 use rib::Rib;
 use signal::BinRow;
-use store::EntityInfo;
+use store::{EntityInfo, ReplayProgress};
 use wire::event::Timestamp;
 use wire::{Afi, Prefix};
 
@@ -74,6 +74,14 @@ pub struct ReplayArgs {
     /// Do not print each damaged record, only the count.
     #[arg(long, short)]
     quiet: bool,
+    /// Continue the replay into --db that was interrupted (killed, a
+    /// full disk): the same files and settings are read again up to what
+    /// the store holds, and only what comes after it is written.
+    #[arg(long, requires = "db")]
+    resume: bool,
+    /// Series rows per store transaction; what a crash can take back.
+    #[arg(long, value_name = "N", default_value_t = WRITE_BATCH)]
+    batch_rows: usize,
 }
 
 /// What the table holds after the replay.
@@ -87,10 +95,11 @@ struct TableState {
     events: u64,
 }
 
-/// Series rows per store transaction: large, because rows arrive in time
-/// order and are keyed by entity, so each commit rewrites pages across the
-/// whole table (BENCHMARKS.md, bytes written per stored row).
-const WRITE_BATCH: usize = 100_000;
+/// Series rows per store transaction by default: large, because rows
+/// arrive in time order and are keyed by entity, so each commit rewrites
+/// pages across the whole table (BENCHMARKS.md, bytes written per stored
+/// row).
+pub const WRITE_BATCH: usize = 100_000;
 
 /// The registry from files, or the built-in one.
 pub fn load_registry(files: &[PathBuf]) -> anyhow::Result<RegistryTable> {
@@ -118,6 +127,10 @@ pub struct SeriesTarget<'a> {
     pub names: Option<&'a AsNames>,
     /// Detector settings.
     pub detect: DetectConfig,
+    /// Series rows per store transaction.
+    pub batch_rows: usize,
+    /// Continue an interrupted replay rather than start one.
+    pub resume: bool,
 }
 
 /// Replays `inputs`, writing series and events to `target` when given,
@@ -149,9 +162,16 @@ pub fn replay_into(
             events: 0,
         });
     };
+    for input in inputs {
+        // Every file opens before the store is touched, so that a wrong
+        // path leaves no database behind.
+        feed::MrtReader::open(&input.path)?;
+    }
     let mut store = crate::signals::create_store(target.db)?;
-    let last_id = store.last_event_id()?;
-    let mut writer = StoreWriter::new(store);
+    let progress = replay_progress(&mut store, &target, inputs)?;
+    let last_id = progress.first_event_id;
+    let batch_rows = target.batch_rows;
+    let mut writer = StoreWriter::for_replay(store, progress);
     let mut failure: Option<store::StoreError> = None;
     let sink = SeriesSink {
         judge: Judge {
@@ -160,8 +180,13 @@ pub fn replay_into(
             detect: Some((target.detect, last_id)),
         },
         on_output: |rows: &[BinRow], events: &[Event], now: u64| {
+            // After a failed write nothing more is kept: the replay reads
+            // on only to end, and --resume picks it up again.
+            if failure.is_some() {
+                return;
+            }
             writer.push(rows, events, now);
-            if writer.pending_rows() >= WRITE_BATCH && failure.is_none() {
+            if writer.pending_rows() >= batch_rows {
                 failure = writer.flush().err();
             }
         },
@@ -169,12 +194,18 @@ pub fn replay_into(
     let (summary, table, detector) =
         pipeline::run(inputs, Some(sink), &mut on_damage, |p| line.update(p))?;
     line.finish();
+    let resumable = |e: store::StoreError| {
+        anyhow::Error::from(e).context(format!(
+            "{}: the replay stopped; what it stored up to its last commit is kept, and once the cause below is mended the same command with --resume finishes it",
+            target.db.display()
+        ))
+    };
     if let Some(e) = failure {
-        return Err(e.into());
+        return Err(resumable(e));
     }
-    writer.flush()?;
+    writer.flush().map_err(resumable)?;
     let written = writer.written();
-    let mut store = writer.into_store();
+    let mut store = writer.finish().map_err(resumable)?;
     describe_ases(&mut store, target.registry, target.names)?;
     let detected = detector.map_or(0, |d| d.last_id().saturating_sub(last_id));
     Ok(Replayed {
@@ -183,6 +214,68 @@ pub fn replay_into(
         rows: written,
         events: detected,
     })
+}
+
+/// Where the replay into `target` starts: a new one numbers its events
+/// after those stored; a resumed one goes on from the stored progress,
+/// which must be of the same inputs and settings.
+fn replay_progress(
+    store: &mut store::Store,
+    target: &SeriesTarget<'_>,
+    inputs: &[ReplayInput],
+) -> anyhow::Result<ReplayProgress> {
+    let digest = inputs_digest(target, inputs)?;
+    let db = target.db.display();
+    match (store.replay_progress()?, target.resume) {
+        (Some(p), true) if p.done => anyhow::bail!(
+            "{db}: the replay into it ran to its end; there is nothing to resume (leave out --resume to replay more into it)"
+        ),
+        (Some(p), true) if p.inputs != digest => anyhow::bail!(
+            "{db}: the interrupted replay was of other files or settings; give the same files, --registry, --watch, --detect and --batch-rows as before"
+        ),
+        (Some(p), true) => Ok(p),
+        (None, true) => anyhow::bail!(
+            "{db}: no replay into it was interrupted; leave out --resume"
+        ),
+        (Some(p), false) if !p.done => anyhow::bail!(
+            "{db}: a replay into it was interrupted after {} outputs; run the same command with --resume to finish it, or give another --db",
+            p.outputs
+        ),
+        (_, false) => {
+            let progress = ReplayProgress {
+                inputs: digest,
+                first_event_id: store.last_event_id()?,
+                outputs: 0,
+                done: false,
+            };
+            store.set_replay_progress(&progress)?;
+            Ok(progress)
+        }
+    }
+}
+
+/// A digest of what decides a replay's output: each file's path, size
+/// and collector, and the settings of the series and the detector.
+fn inputs_digest(target: &SeriesTarget<'_>, inputs: &[ReplayInput]) -> anyhow::Result<String> {
+    let mut text = String::new();
+    for input in inputs {
+        let size = std::fs::metadata(&input.path)
+            .with_context(|| format!("{}: cannot read its size", input.path.display()))?
+            .len();
+        text += &format!("{}\t{size}\t{}\n", input.path.display(), input.collector);
+    }
+    text += &format!(
+        "{:?}\t{:?}\t{}\t{:?}\n",
+        target.watched,
+        target.detect,
+        target.batch_rows,
+        target.registry.stats()
+    );
+    // FNV-1a: stable across builds, unlike the standard hasher.
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Ok(format!("{hash:016x}"))
 }
 
 /// What [`replay_into`] did.
@@ -295,6 +388,8 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             watched: args.watch.clone(),
             names: names.as_ref(),
             detect: load_detect(args.detect.as_deref())?,
+            batch_rows: args.batch_rows.max(1),
+            resume: args.resume,
         }),
         _ => None,
     };
@@ -324,7 +419,9 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             .filter_map(|(k, v)| Some((format!("replay_{k}"), v.parse().ok()?)))
             .collect();
         let pairs: Vec<(&str, u64)> = numbers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        crate::signals::create_store(db)?.set_counters(&pairs)?;
+        let mut store = crate::signals::create_store(db)?;
+        store.set_counters(&pairs)?;
+        store.close()?;
     }
     let text = match args.format {
         ReplayFormat::Table => table_text(&summary, &state),

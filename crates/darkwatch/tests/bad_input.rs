@@ -68,17 +68,6 @@ fn summary(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// `sqlite3 DB SQL`, trimmed; fails loudly without the `sqlite3` tool.
-fn sqlite(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 tool is needed to inspect databases (apt-get install sqlite3)");
-    assert!(out.status.success(), "sqlite3 {sql}: {}", stderr_of(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// A replay stopped by its input wrote nothing: no database, or a sound
 /// one without series.
 fn assert_no_partial_write(db: &Path) {
@@ -86,13 +75,13 @@ fn assert_no_partial_write(db: &Path) {
         return;
     }
     assert_eq!(
-        sqlite(db, "PRAGMA integrity_check"),
+        common::sqlite(db, "PRAGMA integrity_check"),
         "ok",
         "{}",
         db.display()
     );
     assert_eq!(
-        sqlite(db, "SELECT count(*) FROM series"),
+        common::sqlite(db, "SELECT count(*) FROM series"),
         "0",
         "{}",
         db.display()
@@ -291,7 +280,7 @@ fn damaged_archive(format: &str, how: Break) {
     let s = summary(&out);
     assert!(s["damaged_records"].as_u64() >= Some(1), "{s}");
     assert!(s["series_rows_written"].as_u64() > Some(0), "{s}");
-    assert_eq!(sqlite(&db, "PRAGMA integrity_check"), "ok");
+    assert_eq!(common::sqlite(&db, "PRAGMA integrity_check"), "ok");
 }
 
 #[test]
@@ -490,8 +479,8 @@ fn damaged_update(bad_update: &[u8], what: &str) -> Vec<String> {
         "{}",
         stderr_of(&replay)
     );
-    assert_eq!(sqlite(&db, "PRAGMA integrity_check"), "ok");
-    assert_ne!(sqlite(&db, "SELECT count(*) FROM series"), "0");
+    assert_eq!(common::sqlite(&db, "PRAGMA integrity_check"), "ok");
+    assert_ne!(common::sqlite(&db, "SELECT count(*) FROM series"), "0");
     printed[1..printed.len() - 1]
         .iter()
         .map(|l| (*l).to_owned())
@@ -633,7 +622,7 @@ fn record_length_of_4_gib() {
         (Some(1), Some(1)),
         "{s}"
     );
-    assert_eq!(sqlite(&db, "PRAGMA integrity_check"), "ok");
+    assert_eq!(common::sqlite(&db, "PRAGMA integrity_check"), "ok");
 }
 
 /// Bad rows of a delegated-extended file are skipped with a warning that

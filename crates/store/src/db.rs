@@ -2,10 +2,12 @@
 //! SQL, written once) and the two databases: a connection to SQLite or
 //! PostgreSQL, the parameters and rows that cross it, and transactions.
 //! Statements use SQLite's `?1..?N` placeholders; the PostgreSQL side
-//! rewrites them once per statement text ([`crate::pg`]).
+//! rewrites them once per statement text ([`crate::pg`]), and connects
+//! again when the server drops the connection.
 
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::pg::{self, Pg, PgTx};
 use crate::{sqlite, StoreError};
@@ -123,21 +125,19 @@ impl Db {
         }
     }
 
-    /// Runs `f` in a transaction, committed when `f` succeeds.
+    /// Runs `f` in a transaction, committed when `f` succeeds. On
+    /// PostgreSQL, when the connection is lost before the COMMIT, the
+    /// server has rolled the transaction back: `f` runs again, whole, in a
+    /// transaction on a new connection. So `f` must keep nothing it learnt
+    /// in a failed run (ids handed out, rows read) for the next one.
     pub(crate) fn transaction<T>(
         &mut self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, BackendError>,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, BackendError>,
     ) -> Result<T, BackendError> {
-        let mut tx = match self {
-            Db::Sqlite(conn) => Tx::Sqlite(conn.transaction()?),
-            Db::Postgres(pg) => Tx::Postgres(pg.transaction()?),
-        };
-        let out = f(&mut tx)?;
-        match tx {
-            Tx::Sqlite(tx) => tx.commit()?,
-            Tx::Postgres(tx) => tx.commit()?,
+        match self {
+            Db::Sqlite(conn) => Tx::Sqlite(conn.transaction()?).run(&mut f),
+            Db::Postgres(pg) => pg.reconnecting(|pg| Tx::Postgres(pg.transaction()?).run(&mut f)),
         }
-        Ok(out)
     }
 
     /// The rows of a query, each read by `f`.
@@ -145,11 +145,11 @@ impl Db {
         &mut self,
         sql: &'static str,
         params: &[Param<'_>],
-        f: impl FnMut(Row<'_>) -> Result<T, BackendError>,
+        mut f: impl FnMut(Row<'_>) -> Result<T, BackendError>,
     ) -> Result<Vec<T>, BackendError> {
         match self {
             Db::Sqlite(conn) => sqlite::query(conn, sql, params, f),
-            Db::Postgres(pg) => pg.query(sql, params, f),
+            Db::Postgres(pg) => pg.reconnecting(|pg| pg.query(sql, params, &mut f)),
         }
     }
 
@@ -165,6 +165,19 @@ impl Db {
 }
 
 impl Tx<'_> {
+    /// Runs `f` in this transaction, then commits it.
+    fn run<T>(
+        mut self,
+        f: &mut impl FnMut(&mut Tx<'_>) -> Result<T, BackendError>,
+    ) -> Result<T, BackendError> {
+        let out = f(&mut self)?;
+        match self {
+            Tx::Sqlite(tx) => tx.commit()?,
+            Tx::Postgres(tx) => tx.commit()?,
+        }
+        Ok(out)
+    }
+
     /// The backend of this transaction.
     pub(crate) fn backend(&self) -> Backend {
         match self {
@@ -246,6 +259,19 @@ pub enum BackendError {
     Postgres(postgres::Error),
     /// A statement that returns a row returned none.
     NoRow(&'static str),
+    /// The connection to PostgreSQL was lost, and connecting again failed
+    /// until darkwatch gave up.
+    Reconnect {
+        /// What ended the connection.
+        lost: postgres::Error,
+        /// Each attempt's failure, in order.
+        failures: Vec<postgres::Error>,
+        /// From losing the connection to giving up.
+        after: Duration,
+    },
+    /// The connection to PostgreSQL was lost during a COMMIT: the server
+    /// may or may not have committed, so the transaction is not run again.
+    CommitUnknown(postgres::Error),
 }
 
 impl From<rusqlite::Error> for BackendError {
@@ -264,8 +290,35 @@ impl fmt::Display for BackendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BackendError::Sqlite(e) => e.fmt(f),
-            BackendError::Postgres(e) => pg::describe(e, f),
+            BackendError::Postgres(e) => pg::Described(e).fmt(f),
             BackendError::NoRow(sql) => write!(f, "no row returned by {}", sql.trim()),
+            BackendError::Reconnect {
+                lost,
+                failures,
+                after,
+            } => {
+                write!(
+                    f,
+                    "the connection was lost ({}) and {} attempts to connect again in {:.1} s failed:",
+                    pg::Described(lost),
+                    failures.len(),
+                    after.as_secs_f64()
+                )?;
+                for (i, (first, last, e)) in pg::attempts(failures).iter().enumerate() {
+                    let sep = if i == 0 { " " } else { "; " };
+                    if first == last {
+                        write!(f, "{sep}attempt {first}: {e}")?;
+                    } else {
+                        write!(f, "{sep}attempts {first} to {last}: {e}")?;
+                    }
+                }
+                Ok(())
+            }
+            BackendError::CommitUnknown(e) => write!(
+                f,
+                "the connection was lost during COMMIT, so whether the transaction was stored is unknown: {}",
+                pg::Described(e)
+            ),
         }
     }
 }
@@ -274,7 +327,8 @@ impl std::error::Error for BackendError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BackendError::Sqlite(e) => Some(e),
-            BackendError::Postgres(e) => Some(e),
+            BackendError::Postgres(e) | BackendError::CommitUnknown(e) => Some(e),
+            BackendError::Reconnect { failures, lost, .. } => Some(failures.last().unwrap_or(lost)),
             BackendError::NoRow(_) => None,
         }
     }

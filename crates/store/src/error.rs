@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::db::BackendError;
-use crate::pg;
+use crate::{pg, sqlite};
 
 /// A store operation failed.
 #[derive(Debug)]
@@ -36,10 +36,15 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hint = match &self.source {
             BackendError::Postgres(e) => pg::hint(e, &self.target),
-            BackendError::Sqlite(_) => {
-                "check that the file is a darkwatch database and the disk is writable".to_owned()
-            }
+            BackendError::Sqlite(e) => sqlite::hint(e).to_owned(),
             BackendError::NoRow(_) => "check that the database is a darkwatch database".to_owned(),
+            BackendError::Reconnect { .. } => format!(
+                "is PostgreSQL running at {}? the next operation tries to connect again",
+                self.target
+            ),
+            BackendError::CommitUnknown(_) => {
+                "the next operation connects again; look in the database for this write before doing it again".to_owned()
+            }
         };
         write!(
             f,
@@ -49,8 +54,7 @@ impl fmt::Display for StoreError {
     }
 }
 
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
+/// No `source`: the message already ends with the database's error, and
+/// a source would print it again (and its own source after it) in
+/// `darkwatch: error: {e:#}`.
+impl std::error::Error for StoreError {}

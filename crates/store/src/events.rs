@@ -5,7 +5,7 @@
 use detect::Event;
 
 use crate::alerts::{self, NewAlert};
-use crate::db::Param;
+use crate::db::{BackendError, Param, Tx};
 use crate::{as_i64, Store, StoreError};
 
 /// Which events to read.
@@ -75,28 +75,8 @@ impl Store {
         alerts: &[NewAlert],
         now: u64,
     ) -> Result<(), StoreError> {
-        let texts: Vec<(String, String)> = events
-            .iter()
-            .map(|e| (e.entity.to_string(), e.to_json(now).to_string()))
-            .collect();
         self.db
-            .transaction(|tx| {
-                tx.execute_each(
-                    PUT_EVENT,
-                    events.iter().zip(&texts).map(|(e, (entity, json))| {
-                        [
-                            Param::Int(as_i64(e.id)),
-                            Param::Text(entity),
-                            Param::Text(e.kind.as_str()),
-                            Param::Text(e.severity.as_str()),
-                            Param::Int(as_i64(e.start)),
-                            e.end.map(as_i64).into(),
-                            Param::Text(json),
-                        ]
-                    }),
-                )?;
-                alerts::insert(tx, alerts)
-            })
+            .transaction(|tx| put_events(tx, events, alerts, now))
             .map_err(|e| self.err("writing events", e))
     }
 
@@ -153,4 +133,32 @@ impl Store {
             })
             .map_err(|e| self.err("counting events", e))
     }
+}
+
+/// Writes `events` (as they stand at `now`) and `alerts` in `tx`.
+pub(crate) fn put_events(
+    tx: &mut Tx<'_>,
+    events: &[Event],
+    alerts: &[NewAlert],
+    now: u64,
+) -> Result<(), BackendError> {
+    let texts: Vec<(String, String)> = events
+        .iter()
+        .map(|e| (e.entity.to_string(), e.to_json(now).to_string()))
+        .collect();
+    tx.execute_each(
+        PUT_EVENT,
+        events.iter().zip(&texts).map(|(e, (entity, json))| {
+            [
+                Param::Int(as_i64(e.id)),
+                Param::Text(entity),
+                Param::Text(e.kind.as_str()),
+                Param::Text(e.severity.as_str()),
+                Param::Int(as_i64(e.start)),
+                e.end.map(as_i64).into(),
+                Param::Text(json),
+            ]
+        }),
+    )?;
+    alerts::insert(tx, alerts)
 }

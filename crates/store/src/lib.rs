@@ -7,7 +7,8 @@
 //!
 //! The store's methods hold the SQL, written once in a dialect both
 //! databases read, grouped by concern (modules `series`, `entities`,
-//! `events`, `alerts`, `counters`); module `db` runs it on either backend, `schema`
+//! `events`, `alerts`, `counters`, and `checkpoint` for the pipeline's
+//! output in one transaction); module `db` runs it on either backend, `schema`
 //! migrates both.
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use std::path::Path;
 use signal::Entity;
 
 mod alerts;
+mod checkpoint;
 mod counters;
 mod db;
 mod entities;
@@ -29,6 +31,7 @@ mod sqlite;
 mod tests;
 
 pub use alerts::{watch_matches, Alert, NewAlert};
+pub use checkpoint::{Output, ReplayProgress};
 pub use db::BackendError;
 pub use entities::EntityInfo;
 pub use error::StoreError;
@@ -75,6 +78,33 @@ impl Store {
             target,
             entity_ids: HashMap::new(),
         })
+    }
+
+    /// Closes the store. SQLite's write-ahead log is folded into the
+    /// database file first, so that a full disk at that moment is an
+    /// error rather than rows left only in the `-wal` file beside it.
+    pub fn close(self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(conn) => sqlite::checkpoint(conn)
+                .map_err(|e| self.err("folding the write-ahead log into the file", e.into())),
+            Db::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// The result of a write of series: the ids of the entities it added
+    /// are kept once it committed; a failure says `action`.
+    fn after_write(
+        &mut self,
+        written: Result<HashMap<Entity, i64>, BackendError>,
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        match written {
+            Ok(added) => {
+                self.entity_ids.extend(added);
+                Ok(())
+            }
+            Err(e) => Err(self.err(action, e)),
+        }
     }
 
     /// The error of `action` on this store.

@@ -1,17 +1,19 @@
 //! The PostgreSQL side of the backend layer ([`crate::db`]): connecting
-//! from a URL (shown with its password removed), the statement cache that
-//! rewrites SQLite's `?N` placeholders to `$N` once per statement, binding
-//! parameters to the types PostgreSQL infers, and the schema version in a
-//! one-row table. The client is the synchronous `postgres` crate: the store
-//! is called from blocking threads.
+//! from a URL (shown with its password removed), connecting again when the
+//! server drops the connection (a restart, a failover) and running the
+//! operation again, the statement cache that rewrites SQLite's `?N`
+//! placeholders to `$N` once per statement, binding parameters to the
+//! types PostgreSQL infers, and the schema version in a one-row table. The
+//! client is the synchronous `postgres` crate: the store is called from
+//! blocking threads.
 
 use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use postgres::error::SqlState;
+use postgres::error::{Severity, SqlState};
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 
@@ -22,14 +24,28 @@ use crate::StoreError;
 /// (`connect_timeout`): without it an unreachable host hangs the caller.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Waits between attempts to connect again after the connection was lost:
+/// the first, doubled after each failure up to the last.
+const RECONNECT_WAITS: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
+
+/// How long after losing the connection attempts to connect again go on:
+/// long enough for a server restart, short enough that a writer which is
+/// waiting (and holds what it writes) gives up and says so.
+const RECONNECT_FOR: Duration = Duration::from_secs(30);
+
 /// Serializes migrations of one database: the key of the advisory lock
 /// that the migrating transaction holds.
 const MIGRATION_LOCK: i64 = 0x6461_726b_7761_7463; // "darkwatc"
 
-/// A connection and its prepared statements.
+/// A connection, its prepared statements, and what it takes to connect
+/// again.
 pub(crate) struct Pg {
     client: Client,
     statements: Statements,
+    /// The URL, parsed (password included): where to connect again.
+    config: postgres::Config,
+    /// The URL without its password, for messages.
+    target: String,
 }
 
 /// An open transaction on a [`Pg`].
@@ -91,7 +107,32 @@ pub(crate) fn connect(url: &str) -> Result<Pg, StoreError> {
     Ok(Pg {
         client,
         statements: Statements::default(),
+        config,
+        target,
     })
+}
+
+/// Whether `e` means the connection is gone (the server shut down or
+/// restarted, the network or the server ended the session), so that the
+/// same statement may succeed on a new connection; errors of the statement
+/// itself (constraints, types, permissions) do not.
+fn is_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.as_db_error() {
+        Some(db) => {
+            let code = db.code();
+            code.code().starts_with("08")
+                || *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CRASH_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW
+                // A FATAL error ends the session whatever its code.
+                || matches!(db.parsed_severity(), Some(Severity::Fatal | Severity::Panic))
+        }
+        // Reading or writing the socket failed.
+        None => e.source().is_some_and(|cause| cause.is::<std::io::Error>()),
+    }
 }
 
 /// `url` without its password (in the user part or a `password=`
@@ -144,14 +185,33 @@ pub(crate) fn hint(e: &postgres::Error, target: &str) -> String {
     }
 }
 
-/// Writes `e` with what it wraps: the client's own message for a server
-/// error is only "db error".
-pub(crate) fn describe(e: &postgres::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    write!(f, "{e}")?;
-    match e.source() {
-        Some(cause) => write!(f, ": {}", cause.to_string().replace('\n', "; ")),
-        None => Ok(()),
+/// A client error written with what it wraps: the client's own message
+/// for a server error is only "db error".
+pub(crate) struct Described<'e>(pub(crate) &'e postgres::Error);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        match self.0.source() {
+            Some(cause) => write!(f, ": {}", cause.to_string().replace('\n', "; ")),
+            None => Ok(()),
+        }
     }
+}
+
+/// The failures of attempts to connect again, `(first attempt, last
+/// attempt, error)` with the same error of consecutive attempts written
+/// once, as [`BackendError::Reconnect`] shows them.
+pub(crate) fn attempts(failures: &[postgres::Error]) -> Vec<(usize, usize, String)> {
+    let mut out: Vec<(usize, usize, String)> = Vec::new();
+    for (i, e) in failures.iter().enumerate() {
+        let text = Described(e).to_string();
+        match out.last_mut() {
+            Some((_, last, same)) if *same == text => *last = i + 1,
+            _ => out.push((i + 1, i + 1, text)),
+        }
+    }
+    out
 }
 
 /// Column `i` of `row` as an integer: a `bigint` column, or the `integer`
@@ -225,12 +285,81 @@ impl Pg {
     ) -> Result<Vec<T>, BackendError> {
         query(&mut self.client, &mut self.statements, sql, params, f)
     }
+
+    /// Runs `op`, and when it fails because the connection is gone,
+    /// connects again and runs it again, from the start. `op` must leave
+    /// nothing behind when it fails that way: a query, or a transaction
+    /// before its COMMIT (which the server rolls back with the session).
+    /// Says on stderr that the connection was lost, and that it is back.
+    pub(crate) fn reconnecting<T>(
+        &mut self,
+        mut op: impl FnMut(&mut Pg) -> Result<T, BackendError>,
+    ) -> Result<T, BackendError> {
+        let mut since = None;
+        loop {
+            let lost = match op(self) {
+                Err(BackendError::Postgres(e)) if is_lost(&e) => e,
+                done => return done,
+            };
+            // A second loss right after connecting again shares the first
+            // one's time limit, so that the whole stays bounded.
+            let started = *since.get_or_insert_with(Instant::now);
+            eprintln!(
+                "darkwatch: lost the connection to PostgreSQL at {} ({}); connecting again",
+                self.target,
+                Described(&lost)
+            );
+            self.reconnect(lost, started)?;
+        }
+    }
+
+    /// Connects again, waiting longer after each failed attempt, until
+    /// [`RECONNECT_FOR`] after `started`; the new connection starts with
+    /// no prepared statements.
+    fn reconnect(&mut self, lost: postgres::Error, started: Instant) -> Result<(), BackendError> {
+        let (mut wait, longest) = RECONNECT_WAITS;
+        let mut failures = Vec::new();
+        loop {
+            match self.config.connect(NoTls) {
+                Ok(client) => {
+                    self.client = client;
+                    self.statements = Statements::default();
+                    eprintln!(
+                        "darkwatch: connected again to PostgreSQL at {} (attempt {}, {:.1} s after losing it)",
+                        self.target,
+                        failures.len() + 1,
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Ok(());
+                }
+                Err(e) => failures.push(e),
+            }
+            let left = RECONNECT_FOR.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(BackendError::Reconnect {
+                    lost,
+                    failures,
+                    after: started.elapsed(),
+                });
+            }
+            std::thread::sleep(wait.min(left));
+            wait = (wait * 2).min(longest);
+        }
+    }
 }
 
 impl PgTx<'_> {
-    /// Commits the transaction.
-    pub(crate) fn commit(self) -> Result<(), postgres::Error> {
-        self.tx.commit()
+    /// Commits the transaction. When the connection is lost during the
+    /// COMMIT, the server may have committed before it went: the error is
+    /// [`BackendError::CommitUnknown`], which is not retried.
+    pub(crate) fn commit(self) -> Result<(), BackendError> {
+        self.tx.commit().map_err(|e| {
+            if is_lost(&e) {
+                BackendError::CommitUnknown(e)
+            } else {
+                BackendError::Postgres(e)
+            }
+        })
     }
 
     /// The rows of a query, each read by `f`.

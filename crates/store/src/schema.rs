@@ -22,8 +22,19 @@ impl Migration {
     }
 }
 
+/// The replay's progress: the same DDL in both dialects.
+const REPLAY_PROGRESS: &str = "
+    CREATE TABLE replay_progress (
+        id             INTEGER PRIMARY KEY CHECK (id = 1),
+        inputs         TEXT NOT NULL,
+        first_event_id BIGINT NOT NULL,
+        outputs        BIGINT NOT NULL,
+        done           INTEGER NOT NULL
+    );
+";
+
 /// Migrations in order; the schema version is the number applied.
-pub(crate) const MIGRATIONS: [Migration; 5] = [
+pub(crate) const MIGRATIONS: [Migration; 6] = [
     Migration {
         sqlite: "
             CREATE TABLE entities (
@@ -159,6 +170,11 @@ pub(crate) const MIGRATIONS: [Migration; 5] = [
                 entity TEXT PRIMARY KEY
             );
         ",
+    },
+    Migration {
+        // How far the replay writing into the store has come (one row).
+        sqlite: REPLAY_PROGRESS,
+        postgres: REPLAY_PROGRESS,
     },
 ];
 

@@ -2,9 +2,11 @@
 //! (the store's hot path) and the points the API, reports and the CLI read
 //! back for an entity and a time range.
 
-use signal::{BinRow, Values};
+use std::collections::HashMap;
 
-use crate::db::Param;
+use signal::{BinRow, Entity, Values};
+
+use crate::db::{BackendError, Param, Tx};
 use crate::{as_i64, Store, StoreError};
 
 /// One stored point of a series.
@@ -48,35 +50,8 @@ impl Store {
     /// entity and bin replaces an earlier one).
     pub fn write_rows(&mut self, rows: &[BinRow]) -> Result<(), StoreError> {
         let Store { db, entity_ids, .. } = self;
-        let written = db.transaction(|tx| {
-            let mut ids = Vec::with_capacity(rows.len());
-            for row in rows {
-                let id = match entity_ids.get(&row.entity) {
-                    Some(&id) => id,
-                    None => {
-                        let name = row.entity.to_string();
-                        let id = tx.query_one(ENTITY_ID, &[Param::Text(&name)], |r| r.int(0))?;
-                        entity_ids.insert(row.entity, id);
-                        id
-                    }
-                };
-                ids.push(id);
-            }
-            tx.execute_each(
-                PUT_POINT,
-                rows.iter().zip(ids).map(|(row, id)| {
-                    let [a, b, c, d, e, f, g, h, i] =
-                        row.values.to_array().map(|v| Param::Int(as_i64(v)));
-                    let bin_start = Param::Int(as_i64(row.bin_start));
-                    [Param::Int(id), bin_start, a, b, c, d, e, f, g, h, i]
-                }),
-            )
-        });
-        if written.is_err() {
-            // Ids handed out inside the rolled-back transaction are void.
-            self.entity_ids.clear();
-        }
-        written.map_err(|e| self.err("writing series", e))
+        let written = db.transaction(|tx| put_rows(tx, entity_ids, rows));
+        self.after_write(written, "writing series")
     }
 
     /// The stored points of `entity` (e.g. `country/KP`) with bins in
@@ -110,4 +85,37 @@ impl Store {
             .map(|bin| bin.flatten().map(|b| u64::try_from(b).unwrap_or(0)))
             .map_err(|e| self.err("reading the latest bin", e))
     }
+}
+
+/// Writes `rows` in `tx`; returns the ids of the entities it added to
+/// those `known`, for the caller to keep once the transaction commits (ids
+/// of a rolled-back one are void, and a retried one gets new ones).
+pub(crate) fn put_rows(
+    tx: &mut Tx<'_>,
+    known: &HashMap<Entity, i64>,
+    rows: &[BinRow],
+) -> Result<HashMap<Entity, i64>, BackendError> {
+    let mut added = HashMap::new();
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = match known.get(&row.entity).or_else(|| added.get(&row.entity)) {
+            Some(&id) => id,
+            None => {
+                let name = row.entity.to_string();
+                let id = tx.query_one(ENTITY_ID, &[Param::Text(&name)], |r| r.int(0))?;
+                added.insert(row.entity, id);
+                id
+            }
+        };
+        ids.push(id);
+    }
+    tx.execute_each(
+        PUT_POINT,
+        rows.iter().zip(ids).map(|(row, id)| {
+            let [a, b, c, d, e, f, g, h, i] = row.values.to_array().map(|v| Param::Int(as_i64(v)));
+            let bin_start = Param::Int(as_i64(row.bin_start));
+            [Param::Int(id), bin_start, a, b, c, d, e, f, g, h, i]
+        }),
+    )?;
+    Ok(added)
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params_from_iter, Connection, ToSql};
+use rusqlite::{ffi, params_from_iter, Connection, ErrorCode, ToSql};
 
 use crate::db::{BackendError, Param, Row};
 use crate::StoreError;
@@ -32,6 +32,14 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Folds the write-ahead log into the database file and empties it, so
+/// that the file alone holds everything. A reader still using the log
+/// leaves it to a later checkpoint; only a failure (a full disk) is an
+/// error.
+pub(crate) fn checkpoint(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+}
+
 impl ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match *self {
@@ -39,6 +47,21 @@ impl ToSql for Param<'_> {
             Param::Int(v) => ValueRef::Integer(v),
             Param::Text(s) => ValueRef::Text(s.as_bytes()),
         }))
+    }
+}
+
+/// What to check after SQLite's error `e`. A full disk is told apart: it
+/// is SQLITE_FULL when a write finds no space, or SQLITE_IOERR_SHMSIZE when
+/// the `-shm` file beside the database cannot grow, which is how a new
+/// connection first meets a disk with only a few pages left.
+pub(crate) fn hint(e: &rusqlite::Error) -> &'static str {
+    let full = e.sqlite_error_code() == Some(ErrorCode::DiskFull)
+        || matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == ffi::SQLITE_IOERR_SHMSIZE);
+    if full {
+        "the disk holding it is full: free space there, or choose another --db on a disk with room; \
+         what was written before the error stays in the database"
+    } else {
+        "check that the file is a darkwatch database and the disk is writable"
     }
 }
 

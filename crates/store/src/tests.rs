@@ -591,3 +591,42 @@ fn a_missing_postgresql_database_is_named_with_what_to_check() {
         "{msg}"
     );
 }
+
+#[test]
+fn an_output_and_the_replays_progress_are_written_together() {
+    for db in backends() {
+        let mut store = db.store();
+        assert_eq!(store.replay_progress().unwrap(), None, "{}", db.target);
+        store.add_watch("country/*").unwrap();
+        let kp = Entity::Country("KP".parse().unwrap());
+        let mut progress = crate::ReplayProgress {
+            inputs: "0123456789abcdef".into(),
+            first_event_id: 7,
+            outputs: 0,
+            done: false,
+        };
+        store.set_replay_progress(&progress).unwrap();
+        progress.outputs = 3;
+        let alerts = [kp_alert(Transition::Start, Severity::Dark, None)];
+        let output = crate::Output {
+            rows: &[row(kp, 1_419_264_000, Values::default())],
+            events: std::slice::from_ref(&alerts[0].event),
+            alerts: &alerts,
+            now: 1_419_264_300,
+        };
+        store.write_output(&output, Some(&progress)).unwrap();
+        // The live feeds write without a progress: it stays as it was.
+        store.write_output(&output, None).unwrap();
+        let mut store = db.store();
+        assert_eq!(store.replay_progress().unwrap(), Some(progress.clone()));
+        assert_eq!(
+            store.series("country/KP", 0, u64::MAX >> 1).unwrap().len(),
+            1
+        );
+        assert_eq!(store.last_event_id().unwrap(), 1);
+        assert_eq!(store.alerts_after(0, 10).unwrap().len(), 2);
+        progress.done = true;
+        store.set_replay_progress(&progress).unwrap();
+        assert!(db.store().replay_progress().unwrap().unwrap().done);
+    }
+}

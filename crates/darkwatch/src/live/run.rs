@@ -48,7 +48,9 @@ pub async fn start(
         collectors: Vec::new(),
         as_of: 0,
     }));
-    let last_id = store.last_event_id()?;
+    // The PostgreSQL client blocks on a runtime of its own, which cannot
+    // start on a thread driving this one.
+    let last_id = tokio::task::block_in_place(|| store.last_event_id())?;
     let judge = Judge {
         registry,
         watched: Vec::new(),

@@ -109,6 +109,22 @@ impl Live {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("darkwatch.db");
         store::Store::open(&db).expect("a new database");
+        Live::start_in(dir, config, sources, db.as_os_str())
+    }
+
+    /// [`Live::start`] on the database `db` names (a PostgreSQL URL), which
+    /// `serve` creates when new.
+    pub fn start_on(db: &str, config: &str, sources: &[&str]) -> Live {
+        Live::start_in(tempfile::tempdir().unwrap(), config, sources, db.as_ref())
+    }
+
+    /// [`Live::start`] with its configuration file in `dir`.
+    fn start_in(
+        dir: tempfile::TempDir,
+        config: &str,
+        sources: &[&str],
+        db: &std::ffi::OsStr,
+    ) -> Live {
         let file = dir.path().join("darkwatch.toml");
         let text = format!("[server]\nlisten = \"127.0.0.1:0\"\n\n{config}");
         std::fs::write(&file, &text).unwrap();
@@ -116,7 +132,7 @@ impl Live {
             .args(["serve", "--config"])
             .arg(&file)
             .arg("--db")
-            .arg(&db)
+            .arg(db)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -70,6 +70,22 @@ pub fn darkwatch(args: &[&str]) -> Output {
         .expect("run darkwatch")
 }
 
+/// `sqlite3 DB SQL`'s output, trimmed; fails loudly without the
+/// `sqlite3` tool (scripts/test installs it).
+pub fn sqlite(db: &Path, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 tool is needed to inspect databases (apt-get install sqlite3)");
+    assert!(
+        out.status.success(),
+        "sqlite3 {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// `darkwatch dump FILE` stdout, with the exit status and stderr.
 pub fn dump(path: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["dump"];
