@@ -60,6 +60,15 @@ impl StoreWriter {
         }
     }
 
+    /// Takes the events a restarted server carries on with, as the store
+    /// holds them: their next transitions are told from these states, and
+    /// nothing is written for them now.
+    pub fn adopt(&mut self, open: &[Event]) {
+        for event in open {
+            self.transitions.observe(event);
+        }
+    }
+
     /// Takes what the core handed on: rows of closed bins, events that
     /// changed, and the time judged.
     pub fn push(&mut self, rows: &[BinRow], events: &[Event], now: u64) {

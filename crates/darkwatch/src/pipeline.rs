@@ -132,6 +132,15 @@ impl<'g> Core<'g> {
         }
     }
 
+    /// Carries on from what a store holds: its recent rows as history
+    /// and its open events ([`Detector::resume`]), for a server that
+    /// restarted.
+    pub fn resume(&mut self, history: &[BinRow], open: &[Event]) {
+        if let Some(d) = self.judging.as_mut().and_then(|j| j.detector.as_mut()) {
+            d.resume(history, open);
+        }
+    }
+
     /// Applies one route event to `table`, after letting time pass to its
     /// time.
     pub fn apply(&mut self, table: &mut Rib, event: &RouteEvent<'_, '_>) {

@@ -401,14 +401,11 @@ fn assert_source_metrics(live: &Live, source: &str, kind: &str, routes: u64) {
     );
 }
 
-#[test]
-fn bmp_from_gobgp_dark_outage_and_restore() {
-    let hook = Hook::start();
-    let live = Live::start(&config(BMP_SOURCE, &hook), &["routers"]);
-    let station = live.listen_of("routers");
-    // The monitored router, AS64500 on 127.0.0.11, sends the routes it
-    // receives from its neighbor (pre-policy) to darkwatch; the neighbor,
-    // AS4837 on 127.0.0.10, originates them.
+/// A GoBGP router, AS64500 on 127.0.0.11, that sends darkwatch's BMP
+/// `station` the routes it receives from its neighbor (pre-policy), and
+/// that neighbor, AS4837 on 127.0.0.10, which originates them: every
+/// prefix announced. Returns the router and the neighbor.
+fn gobgp_over_bmp(station: SocketAddr) -> (GoBgp, GoBgp) {
     let (router_ip, upstream_ip) = (Ipv4Addr::new(127, 0, 0, 11), Ipv4Addr::new(127, 0, 0, 10));
     let router_port = free_port(router_ip);
     let router = GoBgp::start(
@@ -435,6 +432,14 @@ fn bmp_from_gobgp_dark_outage_and_restore() {
         ),
     );
     announce_all(&upstream);
+    (router, upstream)
+}
+
+#[test]
+fn bmp_from_gobgp_dark_outage_and_restore() {
+    let hook = Hook::start();
+    let live = Live::start(&config(BMP_SOURCE, &hook), &["routers"]);
+    let (router, upstream) = gobgp_over_bmp(live.listen_of("routers"));
     live.wait("GoBGP's BMP connection", SESSION, || {
         (connected(&live, "routers") == 1).then_some(())
     });
@@ -535,6 +540,85 @@ fn bgp_from_gobgp_dark_outage_and_restore() {
         || KP.iter().for_each(|p| gobgp.announce(p, KP_PATH)),
     );
     assert_source_metrics(&live, "peers", "bgp", 8);
+}
+
+/// `kill -9` of `serve` while North Korea is dark, then a restart on the
+/// same store and the same BMP address, to which GoBGP connects again
+/// and sends its table, North Korea's prefixes back in it:
+/// the outages are carried on under their ids and end when the routes
+/// come back. No event is duplicated, no alert is lost or sent twice,
+/// and the store passes SQLite's integrity check after the kill.
+#[test]
+fn a_server_killed_during_an_outage_carries_it_on_after_a_restart() {
+    let hook = Hook::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("darkwatch.db");
+    let db_url = db.to_str().unwrap();
+    let port = free_port(Ipv4Addr::LOCALHOST);
+    let source = format!("[[live.bmp]]\nname = \"routers\"\nlisten = \"127.0.0.1:{port}\"\n\n");
+    let config = config(&source, &hook);
+    let live = Live::start_on(db_url, &config, &["routers"]);
+    let (_router, upstream) = gobgp_over_bmp(live.listen_of("routers"));
+    live.wait_visible(&all_prefixes(), &["127.0.0.10"], SESSION);
+    std::thread::sleep(WARMUP);
+    KP.iter().for_each(|p| upstream.withdraw(p));
+    let mut ids = Vec::new();
+    for entity in DARK {
+        live.wait(&format!("the dark alert of {entity}"), 2 * LATENCY, || {
+            dark_alert(&hook, entity)
+        });
+        let outages = live.outages(entity);
+        assert_eq!(outages.len(), 1, "{entity}: {outages:?}");
+        ids.push(outages[0]["id"].clone());
+    }
+    // The webhook's place in the outbox is stored after each delivery.
+    std::thread::sleep(Duration::from_secs(1));
+    drop(live);
+    assert_eq!(common::sqlite(&db, "PRAGMA integrity_check"), "ok");
+
+    let live = Live::start_on(db_url, &config, &["routers"]);
+    live.wait("the open events carried on", LATENCY, || {
+        live.printed()
+            .contains("carrying on with 2 open events")
+            .then_some(())
+    });
+    // GoBGP finds its BMP connection gone when it next writes to it: the
+    // routes coming back make it connect again and send its table.
+    KP.iter().for_each(|p| upstream.announce(p, KP_PATH));
+    live.wait("GoBGP's BMP connection again", SESSION, || {
+        (connected(&live, "routers") == 1).then_some(())
+    });
+    for (entity, id) in DARK.iter().zip(&ids) {
+        live.wait(&format!("the restore of {entity}"), 2 * LATENCY, || {
+            hook.find(entity, "restore")
+        });
+        let outages = live.outages(entity);
+        assert_eq!(outages.len(), 1, "no second event: {outages:?}");
+        assert_eq!(&outages[0]["id"], id, "carried on under its id");
+        assert!(!outages[0]["end"].is_null(), "{outages:?}");
+        let transitions: Vec<String> = hook
+            .received()
+            .iter()
+            .filter(|r| r.entity() == *entity)
+            .map(|r| r.transition().to_owned())
+            .collect();
+        let transitions: Vec<&str> = transitions.iter().map(String::as_str).collect();
+        assert!(well_ordered(&transitions), "{entity}: {transitions:?}");
+    }
+    assert!(
+        other_outages(&live).is_empty(),
+        "{:?}",
+        other_outages(&live)
+    );
+    let mut delivered: Vec<u64> = hook
+        .received()
+        .iter()
+        .filter_map(|r| r.body["alert"]["id"].as_u64())
+        .collect();
+    let all = delivered.len();
+    delivered.sort_unstable();
+    delivered.dedup();
+    assert_eq!(delivered.len(), all, "an alert was sent twice");
 }
 
 /// Asserts that no outage has been raised for any country, for

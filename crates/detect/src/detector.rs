@@ -110,6 +110,56 @@ impl Detector {
         }
     }
 
+    /// Carries on from an earlier detector over the same store (a server
+    /// restarted after a crash): `history` (the stored change points of
+    /// the baseline window, with the point in force at its start) becomes
+    /// the entities' history, so baselines need no new warm-up, and the
+    /// `open` events are followed on under their ids, to be ended or
+    /// worsened as if never interrupted. Nothing is judged: the history
+    /// was judged when it was stored, and its events are in `open` or
+    /// over.
+    pub fn resume(&mut self, history: &[BinRow], open: &[Event]) {
+        let cfg = self.config;
+        let mut rows: Vec<&BinRow> = history.iter().collect();
+        rows.sort_by_key(|r| r.bin_start);
+        for row in rows {
+            let track = self.tracks.entry(row.entity).or_default();
+            let sample = Sample::of(row.bin_start, &row.values);
+            track
+                .history
+                .push(sample, cfg.baseline_window_s + cfg.bin_secs);
+            if self.observed.back().is_none_or(|&b| b < row.bin_start) {
+                self.observed.push_back(row.bin_start);
+            }
+            let end = row.bin_start + cfg.bin_secs;
+            self.closed_until = self.closed_until.max(Some(end));
+            self.now = self.now.max(end);
+        }
+        for event in open.iter().filter(|e| e.end.is_none()) {
+            self.next_id = self.next_id.max(event.id + 1);
+            let track = self.tracks.entry(event.entity).or_default();
+            match event.kind {
+                EventKind::Outage => {
+                    track.outage = Some(event.id);
+                    track.history.mark(false, event.start, u64::MAX);
+                    self.watch.insert(event.entity);
+                }
+                EventKind::Instability => {
+                    track.instability = Some(event.id);
+                    track.history.mark(true, event.start, u64::MAX);
+                    track.unstable = Some(Unstable {
+                        event: event.id,
+                        since: event.start,
+                        last_end: u64::MAX,
+                        flaps: 0,
+                        churn: 0,
+                    });
+                }
+            }
+            self.open.insert(event.id, event.clone());
+        }
+    }
+
     /// The events started, changed or ended since the last call, in their
     /// latest state.
     pub fn drain(&mut self) -> Vec<Event> {

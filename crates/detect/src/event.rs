@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use signal::Entity;
 
 /// What kind of event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The entity's visible space fell under a share of its baseline.
@@ -28,7 +28,7 @@ impl EventKind {
 }
 
 /// How bad, in increasing order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Under the warning share of the baseline (0.8), or churn far above
@@ -276,6 +276,59 @@ impl Event {
             "short": self.short,
             "prefixes": self.prefixes,
             "hints": self.hints,
+        })
+    }
+}
+
+/// The fields of an event's JSON form that [`Event::from_json`] reads.
+#[derive(Deserialize)]
+struct Stored {
+    id: u64,
+    entity: String,
+    kind: EventKind,
+    severity: Severity,
+    worst_severity: Severity,
+    start: String,
+    end: Option<String>,
+    min_ratio: f64,
+    baseline: f64,
+    signal: String,
+    short: bool,
+    prefixes: Vec<AffectedPrefix>,
+    hints: Vec<Hint>,
+}
+
+/// The signals an event can be of (its `signal` field).
+const SIGNALS: [&str; 3] = ["visible_24s", "visible_48s", "churn"];
+
+impl Event {
+    /// An event from its JSON form ([`Event::to_json`]), as the store
+    /// keeps it: how a restarted server carries on the events it had
+    /// open. Ratios come back rounded as the JSON has them, and the last
+    /// change is taken to be the end (or the start, while open).
+    pub fn from_json(text: &str) -> Result<Event, String> {
+        let s: Stored = serde_json::from_str(text).map_err(|e| format!("a stored event: {e}"))?;
+        let signal = SIGNALS
+            .into_iter()
+            .find(|&name| name == s.signal)
+            .ok_or_else(|| format!("event {}: unknown signal `{}`", s.id, s.signal))?;
+        let start = parse_time(&s.start)?;
+        let end = s.end.as_deref().map(parse_time).transpose()?;
+        Ok(Event {
+            id: s.id,
+            entity: s.entity.parse()?,
+            kind: s.kind,
+            severity: s.severity,
+            worst_severity: s.worst_severity,
+            start,
+            end,
+            last_change: end.unwrap_or(start),
+            min_ratio: s.min_ratio,
+            baseline: s.baseline,
+            signal,
+            short: s.short,
+            prefixes: s.prefixes,
+            hints: s.hints,
         })
     }
 }

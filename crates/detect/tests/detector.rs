@@ -84,6 +84,9 @@ struct World<'g> {
     full: u8,
     /// Everything drained, in its latest state.
     events: BTreeMap<u64, Event>,
+    /// Every row handed to the detector: what the store would hold.
+    stored: Vec<BinRow>,
+    config: DetectConfig,
 }
 
 impl<'g> World<'g> {
@@ -108,6 +111,8 @@ impl<'g> World<'g> {
             next_flap: T0 + BIN,
             full,
             events: BTreeMap::new(),
+            stored: Vec::new(),
+            config,
         };
         for peer in 1..=full {
             w.send_table(peer);
@@ -188,8 +193,7 @@ impl<'g> World<'g> {
         let cause = self.sessions.cause(&event);
         self.signals
             .observe(event.time, &self.rib, &self.deltas, cause, &mut self.rows);
-        self.detector.add_rows(&self.rows);
-        self.rows.clear();
+        self.hand_rows();
         self.detector.observe(
             event.time,
             &self.rib,
@@ -220,9 +224,45 @@ impl<'g> World<'g> {
         if self.bin_end.is_none_or(|end| t >= end) {
             self.bin_end = Some(t - t % BIN + BIN);
         }
-        self.detector.add_rows(&self.rows);
-        self.rows.clear();
+        self.hand_rows();
         self.detector.advance(ts(t), &self.rib);
+    }
+
+    /// The rows of closed bins to the detector (and the store).
+    fn hand_rows(&mut self) {
+        self.detector.add_rows(&self.rows);
+        self.stored.append(&mut self.rows);
+    }
+
+    /// The server crashes and starts again at the harness's time: a new
+    /// table and series, and a detector resumed from what the store
+    /// holds (the rows, and the open events as their JSON); then every
+    /// peer's session comes up again and it sends its table, but for the
+    /// prefixes in `withdrawn`.
+    fn restart(&mut self, geo: &'g RegistryTable, withdrawn: &[&str]) {
+        let open: Vec<Event> = self
+            .detector
+            .open_events()
+            .map(|e| Event::from_json(&e.to_json(self.now).to_string()).unwrap())
+            .collect();
+        let last_id = self.events.keys().max().copied().unwrap_or(0);
+        self.detector = Detector::new(self.config, last_id);
+        self.detector.resume(&self.stored, &open);
+        self.rib = Rib::new(RibConfig::default());
+        self.signals = Signals::new(geo, BIN, &[]);
+        self.signals.keep_changes();
+        self.sessions = Sessions::default();
+        self.bin_end = None;
+        for peer in 1..=self.full + 1 {
+            self.event(peer, Kind::PeerUp, None, &[]);
+            let table = self.table(peer);
+            for (prefix, path) in table {
+                let partial_noise = peer > self.full && prefix != NOISE;
+                if !partial_noise && !withdrawn.contains(&prefix.as_str()) {
+                    self.announce(peer, &prefix, &path);
+                }
+            }
+        }
     }
 
     fn collect(&mut self) {
@@ -454,6 +494,56 @@ fn an_outage_ends_when_the_routes_came_back_after_holding_restore_after() {
         assert_eq!(kp[0].worst_severity, Severity::Dark);
     }
     assert_eq!(w.events().len(), 2, "{:?}", brief(&w.events()));
+}
+
+#[test]
+fn a_detector_resumed_after_a_crash_ends_the_open_outage_under_its_id_and_raises_nothing_new() {
+    let geo = registry();
+    let mut w = World::new(&geo, 6);
+    let drop = T0 + 2 * HOUR + 60;
+    w.at(drop);
+    w.withdraw_all(&KP);
+    w.at(drop + 10 * 60);
+    let open: Vec<u64> = w.detector.open_events().map(|e| e.id).collect();
+    assert_eq!(open.len(), 2, "KP and AS131279: {:?}", brief(&w.events()));
+    let before = w.events().len();
+
+    // Down for 20 minutes; back with every table but North Korea's.
+    w.at(drop + 30 * 60);
+    w.restart(&geo, &KP);
+    w.at(drop + 2 * HOUR);
+    assert_eq!(
+        w.events().len(),
+        before,
+        "the tables sent again raise nothing: {:?}",
+        brief(&w.events())
+    );
+    let back = w.now;
+    w.restore_all(&KP);
+    w.at(back + 600);
+    for entity in ["country/KP", "as/131279"] {
+        let kp = w.of(entity, EventKind::Outage);
+        assert_eq!(kp.len(), 1, "{:?}", brief(&w.events()));
+        assert!(open.contains(&kp[0].id));
+        assert_eq!((kp[0].start, kp[0].end), (drop, Some(back)), "{entity}");
+    }
+    assert_eq!(w.events().len(), before, "{:?}", brief(&w.events()));
+    // Ids go on after the adopted ones.
+    assert!(w.detector.last_id() >= open.iter().copied().max().unwrap());
+}
+
+#[test]
+fn an_event_comes_back_from_its_json_as_it_was() {
+    let geo = registry();
+    let mut w = World::new(&geo, 6);
+    w.at(T0 + 2 * HOUR + 60);
+    w.withdraw_all(&KP);
+    w.at(T0 + 3 * HOUR);
+    for event in w.events() {
+        let back = Event::from_json(&event.to_json(w.now).to_string()).unwrap();
+        assert_eq!(back.to_json(w.now), event.to_json(w.now));
+    }
+    assert!(Event::from_json("{}").is_err());
 }
 
 #[test]

@@ -40,6 +40,26 @@ impl fmt::Display for Entity {
     }
 }
 
+impl std::str::FromStr for Entity {
+    type Err = String;
+
+    /// An entity by the name [`fmt::Display`] gives it: `world`,
+    /// `country/KP`, `as/131279`, `prefix/175.45.176.0/24`.
+    fn from_str(name: &str) -> Result<Entity, String> {
+        let bad = || format!("`{name}` is not an entity (world, country/CC, as/N or prefix/P)");
+        if name == "world" {
+            return Ok(Entity::World);
+        }
+        let (kind, id) = name.split_once('/').ok_or_else(bad)?;
+        match kind {
+            "country" => id.parse().map(Entity::Country).map_err(|_| bad()),
+            "as" => id.parse().map(Entity::As).map_err(|_| bad()),
+            "prefix" => id.parse().map(Entity::Prefix).map_err(|_| bad()),
+            _ => Err(bad()),
+        }
+    }
+}
+
 /// The values of one entity in one bin.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Values {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use signal::{BinRow, Entity, Values};
 
-use crate::db::{BackendError, Param, Tx};
+use crate::db::{BackendError, Param, Row, Tx};
 use crate::{as_i64, Store, StoreError};
 
 /// One stored point of a series.
@@ -34,6 +34,23 @@ const PUT_POINT: &str = "INSERT INTO series (entity, bin_start, visible_24s, vis
         withdrawals = excluded.withdrawals, path_changes = excluded.path_changes,
         origin_changes = excluded.origin_changes, full_feed_v4 = excluded.full_feed_v4,
         full_feed_v6 = excluded.full_feed_v6";
+
+/// The change points from `?1` on, and each entity's point in force at
+/// `?1` (its last one before), in time order.
+const SINCE: &str = "SELECT e.name, s.bin_start, s.visible_24s, s.visible_48s, s.visible_prefixes,
+        s.announcements, s.withdrawals, s.path_changes, s.origin_changes, s.full_feed_v4,
+        s.full_feed_v6
+    FROM series s JOIN entities e ON e.id = s.entity
+    WHERE s.bin_start >= ?1
+    UNION ALL
+    SELECT e.name, s.bin_start, s.visible_24s, s.visible_48s, s.visible_prefixes,
+        s.announcements, s.withdrawals, s.path_changes, s.origin_changes, s.full_feed_v4,
+        s.full_feed_v6
+    FROM (SELECT entity, MAX(bin_start) AS bin_start FROM series WHERE bin_start < ?1
+          GROUP BY entity) f
+    JOIN series s ON s.entity = f.entity AND s.bin_start = f.bin_start
+    JOIN entities e ON e.id = s.entity
+    ORDER BY 2";
 
 /// MAX over the primary key (entity, bin_start): one seek.
 const LATEST: &str = "SELECT MAX(bin_start) FROM series
@@ -63,17 +80,19 @@ impl Store {
             Param::Int(as_i64(to)),
         ];
         self.db
-            .query(POINTS, &params, |r| {
-                let mut values = [0u64; 9];
-                for (i, v) in values.iter_mut().enumerate() {
-                    *v = r.uint(i + 1)?;
-                }
-                Ok(Point {
-                    bin_start: r.uint(0)?,
-                    values: Values::from_array(values),
-                })
-            })
+            .query(POINTS, &params, |r| point(&r, 0))
             .map_err(|e| self.err("reading series", e))
+    }
+
+    /// Every entity's change points from `from` on, with the point in
+    /// force at `from`, by entity name, in time order: the history a
+    /// restarted server's detector carries on from.
+    pub fn series_since(&mut self, from: u64) -> Result<Vec<(String, Point)>, StoreError> {
+        self.db
+            .query(SINCE, &[Param::Int(as_i64(from))], |r| {
+                Ok((r.text(0)?, point(&r, 1)?))
+            })
+            .map_err(|e| self.err("reading recent series", e))
     }
 
     /// The start of the latest bin stored for `world`, which every bin
@@ -85,6 +104,18 @@ impl Store {
             .map(|bin| bin.flatten().map(|b| u64::try_from(b).unwrap_or(0)))
             .map_err(|e| self.err("reading the latest bin", e))
     }
+}
+
+/// The point whose bin start is column `at` of `r`, its values after it.
+fn point(r: &Row<'_>, at: usize) -> Result<Point, BackendError> {
+    let mut values = [0u64; 9];
+    for (i, v) in values.iter_mut().enumerate() {
+        *v = r.uint(at + 1 + i)?;
+    }
+    Ok(Point {
+        bin_start: r.uint(at)?,
+        values: Values::from_array(values),
+    })
 }
 
 /// Writes `rows` in `tx`; returns the ids of the entities it added to

@@ -8,11 +8,11 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use detect::DetectConfig;
+use detect::{DetectConfig, Event};
 use geo::RegistryTable;
 use serve::{Gauge, LiveStatus, RouteTable, Tables};
-use signal::Sessions;
-use store::Store;
+use signal::{BinRow, Sessions};
+use store::{EventQuery, Store};
 use tokio::sync::mpsc;
 use wire::event::Timestamp;
 
@@ -21,6 +21,41 @@ use super::ingest::{Counters, Ingest, Input, Setup};
 use super::sources;
 use crate::output::StoreWriter;
 use crate::pipeline::{Core, Judge};
+
+/// What the store holds for the detector to carry on from after a
+/// restart: every entity's points of the last baseline window, and the
+/// events still open. A stored name that is no entity is left out, said.
+fn stored_state(
+    store: &mut Store,
+    detect: &DetectConfig,
+) -> anyhow::Result<(Vec<BinRow>, Vec<Event>)> {
+    let Some(latest) = store.latest_bin()? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let from = latest.saturating_sub(detect.baseline_window_s);
+    let mut history = Vec::new();
+    for (name, point) in store.series_since(from)? {
+        match name.parse() {
+            Ok(entity) => history.push(BinRow {
+                bin_start: point.bin_start,
+                entity,
+                values: point.values,
+            }),
+            Err(e) => eprintln!("darkwatch serve: warning: a stored series left out: {e}"),
+        }
+    }
+    let active = EventQuery {
+        active: true,
+        ..EventQuery::default()
+    };
+    let open = store
+        .events(&active)?
+        .iter()
+        .map(|text| Event::from_json(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{e} (in the store's open events)"))?;
+    Ok((history, open))
+}
 
 /// Time passes for the core at least this often.
 const TICK: Duration = Duration::from_secs(1);
@@ -56,7 +91,18 @@ pub async fn start(
         watched: Vec::new(),
         detect: Some((detect, last_id)),
     };
-    let core = Core::new(config.bin_secs, Sessions::new(config.resync_s), Some(judge));
+    let (history, open) = tokio::task::block_in_place(|| stored_state(&mut store, &detect))?;
+    let mut core = Core::new(config.bin_secs, Sessions::new(config.resync_s), Some(judge));
+    core.resume(&history, &open);
+    let mut writer = StoreWriter::new(store);
+    writer.adopt(&open);
+    if !open.is_empty() {
+        eprintln!(
+            "darkwatch serve: carrying on with {} open events from the store, and {} stored points of history",
+            open.len(),
+            history.len()
+        );
+    }
     let setup = Setup {
         names: sources::names(config),
         bmp_views: config
@@ -73,7 +119,7 @@ pub async fn start(
     let table = Arc::clone(&routes);
     std::thread::Builder::new()
         .name("darkwatch-core".into())
-        .spawn(move || run(ingest, rx, &table, StoreWriter::new(store), &runtime))
+        .spawn(move || run(ingest, rx, &table, writer, &runtime))
         .map_err(|e| anyhow::anyhow!("cannot start the core's thread: {e}"))?;
     let view = {
         let counters = Arc::clone(&counters);
