@@ -179,6 +179,10 @@ pub(crate) fn hint(e: &postgres::Error, target: &str) -> String {
         {
             "check the user, password, database and options in the URL".to_owned()
         }
+        // Class 53: the server's disk or memory ran out.
+        Some(code) if code.code().starts_with("53") => {
+            "the PostgreSQL server is out of disk or memory: free space on its data disk; what was written before stays".to_owned()
+        }
         Some(_) => {
             "check that the database is darkwatch's and that the user may write to it".to_owned()
         }

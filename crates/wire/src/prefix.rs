@@ -4,7 +4,7 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{ErrorKind, Result, WireError};
 use crate::reader::Reader;
 use crate::text;
 
@@ -236,12 +236,17 @@ pub struct Nlri {
 /// Decodes one prefix in NLRI encoding (length in bits, then just enough
 /// address bytes).
 pub(crate) fn read_prefix(r: &mut Reader<'_>, afi: Afi) -> Result<Prefix> {
+    // Errors point at the length byte, the one that is wrong.
+    let at = r.offset();
     let bits = r.u8()?;
     if bits > afi.max_len() {
-        return Err(r.error(ErrorKind::BadPrefixLength {
-            bits,
-            max: afi.max_len(),
-        }));
+        return Err(WireError::new(
+            ErrorKind::BadPrefixLength {
+                bits,
+                max: afi.max_len(),
+            },
+            at,
+        ));
     }
     let bytes = r.take(usize::from(bits).div_ceil(8))?;
     Prefix::new(afi, bytes, bits).ok_or_else(|| {
