@@ -497,6 +497,11 @@ impl MrtReader {
             Some(next) => self.skip_to(next, header),
             None => {
                 self.finished = true;
+                // Garbage from a broken compressed stream looks like a bad
+                // header; the decompressor's error is the cause to report.
+                if let Some(broken) = self.stream_damage() {
+                    return broken;
+                }
                 let declared = header.map_or(0, |h| h.length);
                 self.damage(header, DamageKind::BadLength { declared })
             }
