@@ -143,6 +143,9 @@ pub struct Ingest<'g> {
     /// Peers dropped past their prefix limit, until their session comes
     /// up again.
     dropped: HashSet<PeerKey>,
+    /// Peers at their prefix limit whose new prefixes are ignored, said
+    /// once per session.
+    limited: HashSet<PeerKey>,
     counters: Arc<Counters>,
 }
 
@@ -154,6 +157,7 @@ impl<'g> Ingest<'g> {
             setup,
             collectors: HashMap::new(),
             dropped: HashSet::new(),
+            limited: HashSet::new(),
             counters,
         }
     }
@@ -415,15 +419,25 @@ impl<'g> Ingest<'g> {
         match event.kind {
             EventKind::PeerUp => {
                 self.dropped.remove(&event.peer);
+                self.limited.remove(&event.peer);
             }
             EventKind::Announce | EventKind::Withdraw | EventKind::EndOfRib
                 if self.dropped.contains(&event.peer) =>
             {
                 return;
             }
-            EventKind::Announce if self.over_limit(table, &event.peer) => {
+            EventKind::Announce if self.over_limit(table, event) => {
                 self.counters.over_limit.fetch_add(1, Ordering::Relaxed);
                 if self.setup.on_prefix_limit == PrefixLimitAction::Ignore {
+                    if self.limited.insert(event.peer) {
+                        eprintln!(
+                            "darkwatch serve: peer {} AS{} of {} reached its limit of {} prefixes: announcements of further prefixes are ignored until its session comes up again, its routes are kept ([live] on_prefix_limit = \"ignore\")",
+                            event.peer.addr,
+                            event.peer.asn,
+                            collector_name(table, event.peer.collector),
+                            self.setup.max_prefixes_per_peer
+                        );
+                    }
                     return;
                 }
                 self.dropped.insert(event.peer);
@@ -444,16 +458,28 @@ impl<'g> Ingest<'g> {
         self.counters.route_events.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn over_limit(&self, table: &RouteTable, peer: &PeerKey) -> bool {
+    /// Whether `announce` would take its peer past its prefix limit: the
+    /// peer holds as many prefixes as it may, and this is not one of them
+    /// (a new path for a held prefix is no excess).
+    fn over_limit(&self, table: &RouteTable, announce: &RouteEvent<'_, '_>) -> bool {
         let max = self.setup.max_prefixes_per_peer;
-        max > 0
-            && table
-                .rib
-                .peer_id_of(peer)
-                .and_then(|id| table.rib.peer(id))
-                .is_some_and(|info| {
-                    u64::from(info.prefixes[0]) + u64::from(info.prefixes[1]) >= max
-                })
+        if max == 0 {
+            return false;
+        }
+        let Some(peer) = table.rib.peer_id_of(&announce.peer) else {
+            return false;
+        };
+        let full = table
+            .rib
+            .peer(peer)
+            .is_some_and(|info| u64::from(info.prefixes[0]) + u64::from(info.prefixes[1]) >= max);
+        let held = || {
+            announce
+                .prefix
+                .and_then(|p| table.rib.prefix_id_of(&p))
+                .is_some_and(|id| table.rib.routes(id).any(|(who, _, _)| who == peer))
+        };
+        full && !held()
     }
 
     /// Every peer seen through `collector` goes down.

@@ -329,6 +329,20 @@ fn announcements_past_the_limit_are_ignored_when_told() {
         live.feed(T0, bgp(update(&[], &[131_279], &[p])));
     }
     assert_eq!(live.table.rib.route_count(), 3);
+    // A new path for a prefix it holds is no excess: taken.
+    live.feed(T0 + 1, bgp(update(&[], &[4837, 131_279], &[KP[0]])));
+    let paths: Vec<_> = live
+        .table
+        .rib
+        .prefix_id_of(&KP[0].parse().unwrap())
+        .map(|id| live.table.rib.routes(id).map(|(_, _, path)| path).collect())
+        .unwrap_or_default();
+    assert_eq!(paths.len(), 1);
+    assert_eq!(
+        live.table.rib.paths().asns(paths[0]),
+        [4837, 131_279],
+        "the new path replaced the old"
+    );
     assert_eq!(
         live.counters
             .over_limit
