@@ -3,7 +3,10 @@
 //! connects to a station, then sends what a router sends on startup:
 //! Initiation, a Peer Up per monitored peer, every peer's full table in
 //! Route Monitoring messages, an End-of-RIB per peer and family, and on
-//! request a withdrawal of every route and a Termination.
+//! request a withdrawal of every route and a Termination. On request one
+//! more peer, on a router of its own, flaps its session while the others
+//! send their tables (`--flap N`): Peer Down, Peer Up and its (small)
+//! table again, N times.
 //!
 //! Every byte is encoded (with `wire::encode`) before the clock starts,
 //! then written as fast as the sockets take them, one thread per
@@ -20,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs}
 use std::path::PathBuf;
 use std::sync::Barrier;
 use std::thread;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -39,7 +42,8 @@ pub struct LoadgenArgs {
 /// The protocols the generator speaks.
 #[derive(Subcommand, Debug)]
 enum Protocol {
-    /// Play BMP routers: Initiation, Peer Ups, every peer's full table, End-of-RIBs.
+    /// Play BMP routers: Initiation, Peer Ups, every peer's full table,
+    /// End-of-RIBs; optionally one more peer flapping its session.
     Bmp(BmpArgs),
 }
 
@@ -82,6 +86,26 @@ struct BmpArgs {
     /// 00:00:00 UTC, synth-table's).
     #[arg(long, default_value_t = 1_419_206_400)]
     time: u32,
+    /// Add one more peer, numbered after the others and on a BMP
+    /// connection of its own (a router named darkwatch-loadgen-flap),
+    /// whose session flaps N times while the others send their tables:
+    /// after its Peer Up and table, N times a Peer Down (the router
+    /// closed the session: NOTIFICATION Hold Timer Expired), a Peer Up
+    /// and its whole table again with its End-of-RIBs. Its table is
+    /// synthetic (--flap-prefixes), also with --rib.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    flap: u32,
+    /// Prefixes of the flapping peer's table: a synthetic table of its own
+    /// (the same seed, five IPv4 to one IPv6), small so that each flap is
+    /// cheap.
+    #[arg(long, default_value_t = 1_000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    flap_prefixes: u32,
+    /// Milliseconds the flapping peer stays up with its table before
+    /// each flap, and again down before coming back (0: back to back), to
+    /// spread the flaps over the other peers' tables; the bytes are the
+    /// same either way.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    flap_every: u64,
 }
 
 /// Runs `loadgen`.
@@ -158,7 +182,7 @@ fn run_bmp(args: &BmpArgs) -> anyhow::Result<()> {
         withdraw: args.withdraw,
         terminate: args.terminate,
     };
-    let streams = (0..args.connections as usize)
+    let mut streams = (0..args.connections as usize)
         .map(|c| {
             let mine: Vec<Peer> = peers
                 .iter()
@@ -176,30 +200,51 @@ fn run_bmp(args: &BmpArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<Stream>>>()
         .context("encoding the BMP streams")?;
     drop(routes);
-    let counts = streams.iter().fold(Counts::default(), |a, s| Counts {
-        announced: a.announced + s.counts.announced,
-        withdrawn: a.withdrawn + s.counts.withdrawn,
-        messages: a.messages + s.counts.messages,
-    });
+    let flapper = (args.flap > 0).then(|| Peer::new(args.peers, args.time));
+    if let Some(peer) = &flapper {
+        let mut small = Routes::Synthetic(Box::new(Synthetic::new(
+            args.seed,
+            args.flap_prefixes,
+            args.time,
+        )?));
+        let stream = Stream::flapping(
+            "darkwatch-loadgen-flap",
+            peer,
+            &mut small,
+            args.flap,
+            ending,
+        )
+        .context("encoding the flapping peer's BMP stream")?;
+        streams.push(stream);
+    }
+    let counts = streams
+        .iter()
+        .fold(Counts::default(), |a, s| a.add(s.counts));
     let bytes: u64 = streams.iter().map(|s| s.bytes.len() as u64).sum();
     eprintln!(
         "darkwatch loadgen: {} routes of {} peers in {} messages ({bytes} bytes) encoded in {:.1} s; sending to {to}",
         counts.announced + counts.withdrawn,
-        args.peers,
+        args.peers + u32::from(flapper.is_some()),
         counts.messages,
         encoding.elapsed().as_secs_f64()
     );
 
-    let sent = send(to, &streams)?;
+    let sent = send(to, &streams, Duration::from_millis(args.flap_every))?;
     let routes = counts.announced + counts.withdrawn;
     let seconds = sent.seconds;
     let summary = serde_json::json!({
         "peers": args.peers,
-        "connections": args.connections,
+        "connections": streams.len(),
         "routes": routes,
         "announced": counts.announced,
         "withdrawn": counts.withdrawn,
         "messages": counts.messages,
+        "peer_ups": counts.peer_ups,
+        "peer_downs": counts.peer_downs,
+        "end_of_ribs": counts.end_of_ribs,
+        "flaps": args.flap,
+        "flap_peer": flapper.map(|p| p.header.addr.to_string()),
+        "flap_prefixes": flapper.map(|_| args.flap_prefixes),
         "bytes": bytes,
         "seconds": seconds,
         "routes_per_sec": routes as f64 / seconds.max(1e-9),
@@ -236,8 +281,8 @@ struct Sent {
 }
 
 /// Connects one socket per stream, then writes all streams at once, one
-/// thread each.
-fn send(to: SocketAddr, streams: &[Stream]) -> anyhow::Result<Sent> {
+/// thread each, pausing `pause` at each of a stream's pauses.
+fn send(to: SocketAddr, streams: &[Stream], pause: Duration) -> anyhow::Result<Sent> {
     let sockets = streams
         .iter()
         .map(|_| {
@@ -256,8 +301,15 @@ fn send(to: SocketAddr, streams: &[Stream]) -> anyhow::Result<Sent> {
                 let start = &start;
                 scope.spawn(move || {
                     start.wait();
-                    write_all(&mut socket, &stream.bytes)
-                        .with_context(|| format!("sending to {to} on connection {i}"))?;
+                    let mut from = 0;
+                    for &at in stream.pauses.iter().chain([&stream.bytes.len()]) {
+                        if from > 0 && !pause.is_zero() {
+                            thread::sleep(pause);
+                        }
+                        write_all(&mut socket, &stream.bytes[from..at])
+                            .with_context(|| format!("sending to {to} on connection {i}"))?;
+                        from = at;
+                    }
                     Ok(socket)
                 })
             })

@@ -3,12 +3,21 @@
 //! (routes sharing attributes packed into UPDATEs of at most 4096 bytes,
 //! IPv6 in MP_REACH_NLRI), an End-of-RIB per peer and family, optionally
 //! every route withdrawn again, and optionally a Termination.
+//!
+//! A flapping peer's stream ([`Stream::flapping`]) has one peer whose
+//! session goes down and comes back up again and again: after its table,
+//! each flap is a Peer Down (the router closed the session, Hold Timer
+//! Expired), a Peer Up and the whole table again with its End-of-RIBs,
+//! as a router sends when a session is reset and re-established. The
+//! stream remembers where each Peer Down and Peer Up starts, so that the
+//! sender can keep the session up, then down, for a while.
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::bail;
+use wire::bgp::Notification;
 use wire::bgp::{HEADER_LEN, MAX_MESSAGE_LEN};
-use wire::bmp::{info_tlv, termination_tlv, Tlv};
+use wire::bmp::{info_tlv, termination_tlv, PeerDownReason, Tlv};
 use wire::encode::{self, attr, bmp, Capability};
 use wire::{Afi, Nlri};
 
@@ -42,6 +51,26 @@ pub(super) struct Counts {
     pub(super) withdrawn: u64,
     /// BMP messages.
     pub(super) messages: u64,
+    /// Peer Up messages.
+    pub(super) peer_ups: u64,
+    /// Peer Down messages.
+    pub(super) peer_downs: u64,
+    /// End-of-RIB markers.
+    pub(super) end_of_ribs: u64,
+}
+
+impl Counts {
+    /// Both counts together.
+    pub(super) fn add(self, other: Counts) -> Counts {
+        Counts {
+            announced: self.announced + other.announced,
+            withdrawn: self.withdrawn + other.withdrawn,
+            messages: self.messages + other.messages,
+            peer_ups: self.peer_ups + other.peer_ups,
+            peer_downs: self.peer_downs + other.peer_downs,
+            end_of_ribs: self.end_of_ribs + other.end_of_ribs,
+        }
+    }
 }
 
 /// What a stream ends with after the tables.
@@ -58,6 +87,10 @@ pub(super) struct Stream {
     /// The stream so far.
     pub(super) bytes: Vec<u8>,
     pub(super) counts: Counts,
+    /// Offsets in `bytes` where the sender may pause: before each Peer
+    /// Down and each Peer Up of a flap (none but in a flapping peer's
+    /// stream).
+    pub(super) pauses: Vec<usize>,
     update: Vec<u8>,
     attrs: Vec<u8>,
 }
@@ -70,9 +103,47 @@ impl Stream {
         routes: &mut Routes,
         ending: Ending,
     ) -> anyhow::Result<Stream> {
+        let mut s = Stream::start(name)?;
+        for peer in peers {
+            s.peer_up(peer)?;
+        }
+        for peer in peers {
+            s.table(peer, routes)?;
+        }
+        s.end(peers, routes, ending)?;
+        Ok(s)
+    }
+
+    /// The stream of router `name` with the one peer `peer` whose session
+    /// flaps `flaps` times after its table: each time a Peer Down, a Peer
+    /// Up and the table again.
+    pub(super) fn flapping(
+        name: &str,
+        peer: &Peer,
+        routes: &mut Routes,
+        flaps: u32,
+        ending: Ending,
+    ) -> anyhow::Result<Stream> {
+        let mut s = Stream::start(name)?;
+        s.peer_up(peer)?;
+        s.table(peer, routes)?;
+        for _ in 0..flaps {
+            s.pauses.push(s.bytes.len());
+            s.peer_down(peer)?;
+            s.pauses.push(s.bytes.len());
+            s.peer_up(peer)?;
+            s.table(peer, routes)?;
+        }
+        s.end(std::slice::from_ref(peer), routes, ending)?;
+        Ok(s)
+    }
+
+    /// A stream holding the Initiation of router `name`.
+    fn start(name: &str) -> anyhow::Result<Stream> {
         let mut s = Stream {
             bytes: Vec::new(),
             counts: Counts::default(),
+            pauses: Vec::new(),
             update: Vec::new(),
             attrs: Vec::new(),
         };
@@ -88,15 +159,23 @@ impl Stream {
         ];
         bmp::initiation(&mut s.bytes, &info)?;
         s.counts.messages += 1;
-        for peer in peers {
-            s.peer_up(peer)?;
+        Ok(s)
+    }
+
+    /// `peer`'s whole table, then its End-of-RIBs.
+    fn table(&mut self, peer: &Peer, routes: &mut Routes) -> anyhow::Result<()> {
+        routes.for_each_group(peer, |afi, attrs, nlri| {
+            self.announce(peer, afi, attrs, nlri)
+        })?;
+        for afi in [Afi::Ipv4, Afi::Ipv6] {
+            self.end_of_rib(peer, afi)?;
         }
-        for peer in peers {
-            routes.for_each_group(peer, |afi, attrs, nlri| s.announce(peer, afi, attrs, nlri))?;
-            for afi in [Afi::Ipv4, Afi::Ipv6] {
-                s.end_of_rib(peer, afi)?;
-            }
-        }
+        Ok(())
+    }
+
+    /// What follows the tables: every route of `peers` withdrawn, a
+    /// Termination, as `ending` asks.
+    fn end(&mut self, peers: &[Peer], routes: &mut Routes, ending: Ending) -> anyhow::Result<()> {
         if ending.withdraw {
             for peer in peers {
                 let (mut v4, mut v6) = (Vec::new(), Vec::new());
@@ -107,8 +186,8 @@ impl Stream {
                     }
                     Ok(())
                 })?;
-                s.withdraw(peer, Afi::Ipv4, &v4)?;
-                s.withdraw(peer, Afi::Ipv6, &v6)?;
+                self.withdraw(peer, Afi::Ipv4, &v4)?;
+                self.withdraw(peer, Afi::Ipv6, &v6)?;
             }
         }
         if ending.terminate {
@@ -117,10 +196,24 @@ impl Stream {
                 tlv_type: termination_tlv::REASON,
                 value: &[0, 0],
             };
-            bmp::termination(&mut s.bytes, &[reason])?;
-            s.counts.messages += 1;
+            bmp::termination(&mut self.bytes, &[reason])?;
+            self.counts.messages += 1;
         }
-        Ok(s)
+        Ok(())
+    }
+
+    /// A Peer Down: the router closed the session with a NOTIFICATION,
+    /// Hold Timer Expired (RFC 4271 §6.5), as when a link flaps.
+    fn peer_down(&mut self, peer: &Peer) -> anyhow::Result<()> {
+        let reason = PeerDownReason::LocalNotification(Notification {
+            code: 4,
+            subcode: 0,
+            data: &[],
+        });
+        bmp::peer_down(&mut self.bytes, &peer.header, &reason)?;
+        self.counts.messages += 1;
+        self.counts.peer_downs += 1;
+        Ok(())
     }
 
     /// A Peer Up: the router and the peer both offer IPv4 and IPv6
@@ -153,6 +246,7 @@ impl Stream {
         };
         bmp::peer_up(&mut self.bytes, &up)?;
         self.counts.messages += 1;
+        self.counts.peer_ups += 1;
         Ok(())
     }
 
@@ -225,6 +319,7 @@ impl Stream {
             attr::mp_unreach(&mut self.attrs, IPV6, UNICAST, &[])?;
         }
         encode::update(&mut self.update, &[], &self.attrs, &[])?;
+        self.counts.end_of_ribs += 1;
         self.route_monitoring(peer)
     }
 
