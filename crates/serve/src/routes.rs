@@ -39,15 +39,22 @@ fn no_table() -> ApiError {
     }
 }
 
-fn read_table<T>(
+async fn read_table<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&RouteTable) -> Result<T, ApiError>,
+    f: impl FnOnce(&RouteTable) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let table = state.routes.as_ref().ok_or_else(no_table)?;
-    let guard = table
-        .read()
-        .map_err(|_| ApiError::internal("the route table is unusable after an earlier failure"))?;
-    f(&guard)
+    let table = std::sync::Arc::clone(state.routes.as_ref().ok_or_else(no_table)?);
+    // A live core holds the table's write lock while it applies a batch
+    // or closes a bin: the wait is a blocking thread's, so the runtime's
+    // workers go on answering every other route meanwhile.
+    tokio::task::spawn_blocking(move || {
+        let guard = table.read().map_err(|_| {
+            ApiError::internal("the route table is unusable after an earlier failure")
+        })?;
+        f(&guard)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the route table's reader failed: {e}")))?
 }
 
 /// A collector peer as people name it.
@@ -121,8 +128,8 @@ pub fn parse_prefix(text: &str) -> Result<Prefix, ApiError> {
 
 /// The routes to `asked` (or to the longest prefix covering it) in the
 /// server's table: 503 without a table, 404 when nothing covers it.
-pub fn lookup(state: &AppState, asked: Prefix) -> Result<PrefixRoutes, ApiError> {
-    read_table(state, |table| {
+pub async fn lookup(state: &AppState, asked: Prefix) -> Result<PrefixRoutes, ApiError> {
+    read_table(state, move |table| {
         let rib = &table.rib;
         let Some((matched, id)) = routed_match(rib, &asked) else {
             return Err(ApiError::not_found(format!(
@@ -152,6 +159,7 @@ pub fn lookup(state: &AppState, asked: Prefix) -> Result<PrefixRoutes, ApiError>
             as_of: table.as_of,
         })
     })
+    .await
 }
 
 /// The entry of `prefix` or of the longest prefix covering it that some
@@ -170,7 +178,7 @@ pub async fn prefix(
     State(state): State<AppState>,
     PathParam(text): PathParam<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let found = lookup(&state, parse_prefix(&text)?)?;
+    let found = lookup(&state, parse_prefix(&text)?).await?;
     let routes: Vec<Value> = found
         .routes
         .iter()
@@ -224,4 +232,5 @@ pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
             "peers": peers,
         })))
     })
+    .await
 }

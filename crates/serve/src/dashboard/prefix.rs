@@ -17,7 +17,7 @@ pub async fn show(
     State(state): State<AppState>,
     PagePath(text): PagePath<String>,
 ) -> Result<Html<String>, PageError> {
-    let found = routes::lookup(&state, routes::parse_prefix(&text)?)?;
+    let found = routes::lookup(&state, routes::parse_prefix(&text)?).await?;
     let entity = format!("prefix/{}", found.matched);
     let bin_secs = state.bin_secs;
     let (data_end, has_series) = state
