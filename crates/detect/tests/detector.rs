@@ -470,14 +470,21 @@ fn an_outage_is_raised_from_the_streaming_view_seconds_after_the_withdrawal() {
     }
 }
 
-#[test]
-fn an_outage_ends_when_the_routes_came_back_after_holding_restore_after() {
-    let geo = registry();
-    let mut w = World::new(&geo, 6);
+/// North Korea withdrawn by every full-feed peer two hours in; ten
+/// minutes on, its outages are open. Returns when it went dark.
+fn kp_dark_for_ten_minutes(w: &mut World<'_>) -> u64 {
     let drop = T0 + 2 * HOUR + 60;
     w.at(drop);
     w.withdraw_all(&KP);
     w.at(drop + 10 * 60);
+    drop
+}
+
+#[test]
+fn an_outage_ends_when_the_routes_came_back_after_holding_restore_after() {
+    let geo = registry();
+    let mut w = World::new(&geo, 6);
+    let drop = kp_dark_for_ten_minutes(&mut w);
     let back = w.now;
     w.restore_all(&KP);
     w.at(back + 600 - 1);
@@ -500,10 +507,7 @@ fn an_outage_ends_when_the_routes_came_back_after_holding_restore_after() {
 fn a_detector_resumed_after_a_crash_ends_the_open_outage_under_its_id_and_raises_nothing_new() {
     let geo = registry();
     let mut w = World::new(&geo, 6);
-    let drop = T0 + 2 * HOUR + 60;
-    w.at(drop);
-    w.withdraw_all(&KP);
-    w.at(drop + 10 * 60);
+    let drop = kp_dark_for_ten_minutes(&mut w);
     let open: Vec<u64> = w.detector.open_events().map(|e| e.id).collect();
     assert_eq!(open.len(), 2, "KP and AS131279: {:?}", brief(&w.events()));
     let before = w.events().len();
