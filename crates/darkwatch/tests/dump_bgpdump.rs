@@ -159,7 +159,10 @@ fn broken_record_boundary_makes_bgpdump_print_garbage_withdrawals() {
     assert_eq!(a[2..4], b[2..4]);
     let stderr = String::from_utf8_lossy(&ours.stderr);
     assert!(stderr.contains("byte 188"), "{stderr}");
-    assert!(stderr.contains("10 bytes belong to no record"), "{stderr}");
+    assert!(
+        stderr.contains("10 bytes from stream byte 188 belong to no record"),
+        "{stderr}"
+    );
     assert!(stderr.contains("byte 4532"), "{stderr}");
 }
 
