@@ -80,6 +80,9 @@ pub struct AppState {
     sinks: Arc<[Arc<alert::SinkStats>]>,
     options: Arc<Options>,
     routes: SharedRoutes,
+    /// The last answer of `/api/v1/peers`, given again while a live core
+    /// holds the route table.
+    last_peers: Arc<Mutex<Option<serde_json::Value>>>,
     /// The live feeds, when the server runs them.
     live: Option<LiveView>,
     /// Seconds per series bin (300).
@@ -125,6 +128,7 @@ impl AppState {
             requests: Arc::default(),
             sinks,
             routes: tables.routes,
+            last_peers: Arc::default(),
             live: tables.live,
             bin_secs: options.bin_secs,
             limits: options.limits,

@@ -5,7 +5,7 @@
 //! in memory: the one a replay ended with (`demo`, `serve --routes`), and
 //! later the live one.
 
-use std::sync::RwLock;
+use std::sync::{RwLock, TryLockError};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -205,32 +205,67 @@ pub async fn prefix(
 }
 
 /// `GET /api/v1/peers`: every collector peer, its session state, table
-/// sizes and whether it counts as full-feed.
+/// sizes and whether it counts as full-feed. While a live core holds the
+/// table for long (closing a bin over full tables can take seconds), the
+/// last answer is given again: its `as_of` says when it was true.
 pub async fn peers(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    read_table(&state, |table| {
-        let rib = &table.rib;
-        let peers: Vec<Value> = rib
-            .peers()
-            .map(|(id, info)| {
-                let mut peer = PeerName::of(table, id).map_or(Value::Null, |p| p.json());
-                if let Value::Object(fields) = &mut peer {
-                    fields.insert("up".into(), info.up.into());
-                    fields.insert("prefixes_v4".into(), info.prefixes[0].into());
-                    fields.insert("prefixes_v6".into(), info.prefixes[1].into());
-                    fields.insert("full_feed_v4".into(), info.full_feed[0].into());
-                    fields.insert("full_feed_v6".into(), info.full_feed[1].into());
+    let table = state.routes.as_ref().ok_or_else(no_table)?;
+    let last = &state.last_peers;
+    for _ in 0..PEERS_PATIENCE_STEPS {
+        // The guard is gone before any wait: the handler's future must
+        // be Send.
+        let fresh = match table.try_read() {
+            Ok(guard) => Some(peers_json(&guard)),
+            Err(TryLockError::WouldBlock) => None,
+            Err(TryLockError::Poisoned(_)) => break,
+        };
+        match fresh {
+            Some(answer) => {
+                if let Ok(mut l) = last.lock() {
+                    *l = Some(answer.clone());
                 }
-                peer
-            })
-            .collect();
-        Ok(Json(json!({
-            "as_of": detect::rfc3339(table.as_of),
-            "full_feed_peers": {
-                "v4": rib.full_feed_peers(Afi::Ipv4),
-                "v6": rib.full_feed_peers(Afi::Ipv6),
-            },
-            "peers": peers,
-        })))
+                return Ok(Json(answer));
+            }
+            None => tokio::time::sleep(PEERS_PATIENCE_STEP).await,
+        }
+    }
+    match last.lock().ok().and_then(|l| l.clone()) {
+        Some(answer) => Ok(Json(answer)),
+        None => read_table(&state, |table| Ok(peers_json(table)))
+            .await
+            .map(Json),
+    }
+}
+
+/// How long `/api/v1/peers` waits for the table before it gives the last
+/// answer again: longer than the core holds it for a batch or a tick,
+/// shorter than a bin close over full tables.
+const PEERS_PATIENCE_STEPS: u32 = 20;
+const PEERS_PATIENCE_STEP: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The answer of [`peers`] from `table`.
+fn peers_json(table: &RouteTable) -> Value {
+    let rib = &table.rib;
+    let peers: Vec<Value> = rib
+        .peers()
+        .map(|(id, info)| {
+            let mut peer = PeerName::of(table, id).map_or(Value::Null, |p| p.json());
+            if let Value::Object(fields) = &mut peer {
+                fields.insert("up".into(), info.up.into());
+                fields.insert("prefixes_v4".into(), info.prefixes[0].into());
+                fields.insert("prefixes_v6".into(), info.prefixes[1].into());
+                fields.insert("full_feed_v4".into(), info.full_feed[0].into());
+                fields.insert("full_feed_v6".into(), info.full_feed[1].into());
+            }
+            peer
+        })
+        .collect();
+    json!({
+        "as_of": detect::rfc3339(table.as_of),
+        "full_feed_peers": {
+            "v4": rib.full_feed_peers(Afi::Ipv4),
+            "v6": rib.full_feed_peers(Afi::Ipv6),
+        },
+        "peers": peers,
     })
-    .await
 }
