@@ -280,26 +280,77 @@ impl Event {
     }
 }
 
-/// The fields of an event's JSON form that [`Event::from_json`] reads.
-#[derive(Deserialize)]
-struct Stored {
-    id: u64,
-    entity: String,
-    kind: EventKind,
-    severity: Severity,
-    worst_severity: Severity,
-    start: String,
-    end: Option<String>,
-    min_ratio: f64,
-    baseline: f64,
-    signal: String,
-    short: bool,
-    prefixes: Vec<AffectedPrefix>,
-    hints: Vec<Hint>,
+/// The hints of a stored event, those of kinds this version does not
+/// know left out (a newer detector does not break older readers).
+fn known_hints<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Hint>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(values
+        .into_iter()
+        .filter_map(|v| Hint::deserialize(v).ok())
+        .collect())
+}
+
+/// An event's JSON form ([`Event::to_json`]) read back, fields as the
+/// contract has them (README, "Events"): what the store keeps, for the
+/// reports and the dashboard ([`StoredEvent::read`]) and for a restarted
+/// server's detector ([`Event::from_json`]).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct StoredEvent {
+    /// Its id in the store.
+    pub id: u64,
+    /// `country/KP`, `as/131279`, `prefix/...`, `world`.
+    pub entity: String,
+    /// `outage` or `instability`.
+    pub kind: String,
+    /// Severity at the end (now, while open).
+    pub severity: String,
+    /// The worst severity reached.
+    pub worst_severity: String,
+    /// Start, RFC 3339.
+    pub start: String,
+    /// End, RFC 3339; `None` while open.
+    pub end: Option<String>,
+    /// Seconds from start to end (to the time it was stored, while open).
+    pub duration_s: u64,
+    /// See [`Event::min_ratio`].
+    pub min_ratio: f64,
+    /// See [`Event::baseline`].
+    pub baseline: f64,
+    /// `visible_24s`, `visible_48s` or `churn`.
+    pub signal: String,
+    /// Shorter than the configured short duration.
+    #[serde(default)]
+    pub short: bool,
+    /// The affected prefixes.
+    #[serde(default)]
+    pub prefixes: Vec<AffectedPrefix>,
+    /// The hints of kinds this version knows, in the detector's order.
+    #[serde(default, deserialize_with = "known_hints")]
+    pub hints: Vec<Hint>,
+}
+
+impl StoredEvent {
+    /// Reads an event of the contract.
+    pub fn read(value: &serde_json::Value) -> Result<StoredEvent, String> {
+        StoredEvent::deserialize(value).map_err(|e| e.to_string())
+    }
+
+    /// Its start and end, Unix seconds.
+    pub fn times(&self) -> Result<(u64, Option<u64>), String> {
+        let start = parse_time(&self.start)?;
+        let end = self.end.as_deref().map(parse_time).transpose()?;
+        Ok((start, end))
+    }
 }
 
 /// The signals an event can be of (its `signal` field).
 const SIGNALS: [&str; 3] = ["visible_24s", "visible_48s", "churn"];
+
+/// A field of the contract that names one of `T`'s values.
+fn named<T: serde::de::DeserializeOwned>(id: u64, text: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::from(text))
+        .map_err(|e| format!("event {id}: `{text}`: {e}"))
+}
 
 impl Event {
     /// An event from its JSON form ([`Event::to_json`]), as the store
@@ -307,19 +358,20 @@ impl Event {
     /// open. Ratios come back rounded as the JSON has them, and the last
     /// change is taken to be the end (or the start, while open).
     pub fn from_json(text: &str) -> Result<Event, String> {
-        let s: Stored = serde_json::from_str(text).map_err(|e| format!("a stored event: {e}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("a stored event: {e}"))?;
+        let s = StoredEvent::read(&value).map_err(|e| format!("a stored event: {e}"))?;
         let signal = SIGNALS
             .into_iter()
             .find(|&name| name == s.signal)
             .ok_or_else(|| format!("event {}: unknown signal `{}`", s.id, s.signal))?;
-        let start = parse_time(&s.start)?;
-        let end = s.end.as_deref().map(parse_time).transpose()?;
+        let (start, end) = s.times()?;
         Ok(Event {
             id: s.id,
             entity: s.entity.parse()?,
-            kind: s.kind,
-            severity: s.severity,
-            worst_severity: s.worst_severity,
+            kind: named(s.id, &s.kind)?,
+            severity: named(s.id, &s.severity)?,
+            worst_severity: named(s.id, &s.worst_severity)?,
             start,
             end,
             last_change: end.unwrap_or(start),

@@ -25,6 +25,7 @@ mod transition;
 pub use config::DetectConfig;
 pub use detector::Detector;
 pub use event::{
-    parse_time, rfc3339, AffectedPrefix, Event, EventKind, Hint, PeerView, Severity, UpstreamShare,
+    parse_time, rfc3339, AffectedPrefix, Event, EventKind, Hint, PeerView, Severity, StoredEvent,
+    UpstreamShare,
 };
 pub use transition::{Transition, Transitions};

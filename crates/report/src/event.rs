@@ -4,41 +4,8 @@
 //! kinds this version does not know are left out, so a newer detector does
 //! not break old reports.
 
-use serde::{Deserialize, Deserializer};
-
+use detect::StoredEvent;
 pub use detect::{AffectedPrefix, Hint, PeerView, UpstreamShare};
-
-/// The hints of a stored event, those of kinds this version does not
-/// know left out (a newer detector does not break old reports).
-fn known_hints<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hint>, D::Error> {
-    let values = Vec::<serde_json::Value>::deserialize(d)?;
-    Ok(values
-        .into_iter()
-        .filter_map(|v| Hint::deserialize(v).ok())
-        .collect())
-}
-
-/// The event as stored, fields as in the contract.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Raw {
-    id: u64,
-    entity: String,
-    kind: String,
-    severity: String,
-    worst_severity: String,
-    start: String,
-    end: Option<String>,
-    duration_s: u64,
-    min_ratio: f64,
-    baseline: f64,
-    signal: String,
-    #[serde(default)]
-    short: bool,
-    #[serde(default)]
-    prefixes: Vec<AffectedPrefix>,
-    #[serde(default, deserialize_with = "known_hints")]
-    hints: Vec<Hint>,
-}
 
 /// An event, with its times as Unix seconds.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,9 +44,8 @@ pub struct EventView {
 impl EventView {
     /// Reads an event of the contract.
     pub fn from_json(value: &serde_json::Value) -> Result<EventView, String> {
-        let raw = Raw::deserialize(value).map_err(|e| e.to_string())?;
-        let start = detect::parse_time(&raw.start)?;
-        let end = raw.end.as_deref().map(detect::parse_time).transpose()?;
+        let raw = StoredEvent::read(value)?;
+        let (start, end) = raw.times()?;
         Ok(EventView {
             id: raw.id,
             entity: raw.entity,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::api::{app, get, send, with_token, TOKEN};
+use common::api::{app, get, send, token_request, with_token, TOKEN};
 use serde_json::Value;
 use store::Store;
 
@@ -593,12 +593,7 @@ async fn unknown_methods_are_405_in_json_with_allow() {
         ("OPTIONS", "/api/v1/entities", "GET,HEAD"),
         ("CONNECT", "/api/v1/peers", "GET,HEAD"),
     ] {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .body(Body::empty())
-            .unwrap();
+        let request = token_request(method, uri);
         let response = tower::ServiceExt::oneshot(app.clone(), request)
             .await
             .unwrap();

@@ -86,13 +86,17 @@ pub async fn with_token(
     method: &str,
     uri: &str,
 ) -> (StatusCode, String, Value) {
-    let request = Request::builder()
+    send(app, token_request(method, uri)).await
+}
+
+/// `method uri` with the test server's bearer token and no body.
+pub fn token_request(method: &str, uri: &str) -> Request<Body> {
+    Request::builder()
         .method(method)
         .uri(uri)
         .header("authorization", format!("Bearer {TOKEN}"))
         .body(Body::empty())
-        .unwrap();
-    send(app, request).await
+        .unwrap()
 }
 
 /// Sends `request`: its status, content type and body (JSON, or the text
